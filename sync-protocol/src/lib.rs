@@ -9,11 +9,45 @@
 //! - [`ids`]: document ids (bs58check UUIDs), `automerge:` URLs, peer and storage ids.
 //! - [`message`]: the messages of protocol "1" as Rust values.
 //! - [`codec`]: CBOR frames to messages and back, tolerant of what the JS encoder really sends.
+//! - [`server`]: [`ServerConnection`], the server side of one connection (handshake, checks,
+//!   access gating, read-only refusal).
+//! - [`client`]: [`ClientSession`], the client side of one connection.
+//! - [`doc_sync`]: [`DocumentSync`], the sync states of one document with its peers, and the
+//!   durability rule (no heads advertised before they are committed).
+//! - [`limits`], [`error`]: what a peer may send, and what happens when it breaks the rules.
+//!
+//! # Example
+//!
+//! A client and a server connection, joined by hand:
+//!
+//! ```
+//! use clubsync_protocol::{ClientAction, ClientSession, Limits, PeerId, ServerAction, ServerConnection};
+//! use clubsync_protocol::message::PeerMetadata;
+//!
+//! let (mut client, join) =
+//!     ClientSession::connect(PeerId::random(), PeerMetadata::default(), Limits::default());
+//! let mut server =
+//!     ServerConnection::new(PeerId::random(), PeerMetadata::default(), Limits::default());
+//! let reply = server.receive_frame(&join);
+//! let ServerAction::Send(peer_frame) = &reply[0] else { panic!("the server answers join") };
+//! let actions = client.receive_frame(peer_frame);
+//! assert!(matches!(actions[0], ClientAction::Joined { .. }));
+//! ```
 #![deny(missing_docs)]
 
+pub mod client;
 pub mod codec;
+pub mod doc_sync;
+pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod message;
+pub mod server;
 
+pub use client::{ClientAction, ClientSession};
+pub use doc_sync::{DocSyncError, DocumentSync, Permission, Receipt};
+pub use error::ProtocolError;
 pub use ids::{AutomergeUrl, DocumentId, IdError, PeerId, StorageId};
+pub use limits::Limits;
 pub use message::Message;
+pub use server::{Access, ServerAction, ServerConnection};
