@@ -1,0 +1,492 @@
+//! A deterministic simulated world for the protocol: one server, several clients, and a network
+//! of in-memory frame queues that the test can drop, duplicate, delay, reorder and cut.
+//!
+//! The server side is built as the real server will be: one `ServerConnection` per connection,
+//! one `DocumentSync` per document, and a store that commits in groups. The store is a list of
+//! committed chunks per document; every sync message the server sends is checked against it, so
+//! the durability rule (never advertise uncommitted heads) is asserted on every frame.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
+use clubsync_protocol::message::PeerMetadata;
+use clubsync_protocol::{
+    Access, ClientAction, ClientSession, DocumentId, DocumentSync, Limits, Message, PeerId,
+    ServerAction, ServerConnection, StorageId, codec,
+};
+
+pub type ConnId = u32;
+
+/// Which way a frame travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    ToServer,
+    ToClient,
+}
+
+struct ServerDoc {
+    doc: Automerge,
+    sync: DocumentSync<ConnId>,
+    uncommitted: Vec<Vec<u8>>,
+}
+
+/// The server: connections, loaded documents and the committed store.
+pub struct Server {
+    peer: PeerId,
+    conns: BTreeMap<ConnId, ServerConnection>,
+    docs: BTreeMap<DocumentId, ServerDoc>,
+    /// What is committed, per document, as chunks (the "SQLite" of the simulation).
+    pub store: BTreeMap<DocumentId, Vec<Vec<u8>>>,
+    committed: HashSet<ChangeHash>,
+    /// Access decisions by (client peer id, document); absent means read-write.
+    pub access: BTreeMap<(String, DocumentId), Access>,
+    /// Every protocol error that closed a connection, for tests that expect some.
+    pub closes: Vec<String>,
+}
+
+struct Link {
+    conn: ConnId,
+    session: ClientSession,
+    to_server: VecDeque<Vec<u8>>,
+    to_client: VecDeque<Vec<u8>>,
+}
+
+/// One device with its documents.
+pub struct Client {
+    pub peer: PeerId,
+    pub docs: BTreeMap<DocumentId, Automerge>,
+    link: Option<Link>,
+    pub unavailable: HashSet<DocumentId>,
+}
+
+/// The whole world.
+pub struct World {
+    pub server: Server,
+    pub clients: Vec<Client>,
+    next_conn: ConnId,
+}
+
+impl World {
+    pub fn new(clients: usize) -> Self {
+        Self {
+            server: Server {
+                peer: PeerId::new("server").expect("valid id"),
+                conns: BTreeMap::new(),
+                docs: BTreeMap::new(),
+                store: BTreeMap::new(),
+                committed: HashSet::new(),
+                access: BTreeMap::new(),
+                closes: Vec::new(),
+            },
+            clients: (0..clients)
+                .map(|i| Client {
+                    peer: PeerId::new(format!("device-{i}")).expect("valid id"),
+                    docs: BTreeMap::new(),
+                    link: None,
+                    unavailable: HashSet::new(),
+                })
+                .collect(),
+            next_conn: 0,
+        }
+    }
+
+    /// A client starts to hold (or to want) a document.
+    pub fn open(&mut self, client: usize, doc: DocumentId) {
+        self.clients[client].docs.entry(doc).or_default();
+        self.sync_document(client, doc);
+    }
+
+    /// A local edit on a client, committed on the device, then offered to the server.
+    pub fn edit(&mut self, client: usize, doc: DocumentId, key: &str, value: u64) {
+        let d = self.clients[client].docs.entry(doc).or_default();
+        let mut tx = d.transaction();
+        tx.put(ROOT, key, value).expect("put on a map");
+        tx.commit();
+        self.sync_document(client, doc);
+    }
+
+    fn sync_document(&mut self, client: usize, doc: DocumentId) {
+        let c = &mut self.clients[client];
+        let (Some(link), Some(d)) = (c.link.as_mut(), c.docs.get(&doc)) else {
+            return;
+        };
+        let actions = link.session.sync_document(doc, d);
+        self.client_actions(client, actions);
+    }
+
+    pub fn is_linked(&self, client: usize) -> bool {
+        self.clients[client].link.is_some()
+    }
+
+    /// Opens a new connection for a client: the join frame is queued.
+    pub fn connect(&mut self, client: usize) {
+        if self.clients[client].link.is_some() {
+            return;
+        }
+        let conn = self.next_conn;
+        self.next_conn += 1;
+        let metadata = PeerMetadata {
+            storage_id: Some(StorageId::new(format!("store-{client}")).expect("valid id")),
+            is_ephemeral: false,
+        };
+        let (session, join) =
+            ClientSession::connect(self.clients[client].peer.clone(), metadata, Limits::default());
+        self.server.conns.insert(
+            conn,
+            ServerConnection::new(self.server.peer.clone(), PeerMetadata::default(), Limits::default()),
+        );
+        self.clients[client].link = Some(Link {
+            conn,
+            session,
+            to_server: VecDeque::from([join]),
+            to_client: VecDeque::new(),
+        });
+    }
+
+    /// Cuts a client's connection: frames in flight are lost, both ends forget the session.
+    pub fn cut(&mut self, client: usize) {
+        if let Some(link) = self.clients[client].link.take() {
+            self.server.drop_conn(link.conn);
+        }
+    }
+
+    fn queue(&mut self, client: usize, dir: Dir) -> Option<&mut VecDeque<Vec<u8>>> {
+        let link = self.clients[client].link.as_mut()?;
+        Some(match dir {
+            Dir::ToServer => &mut link.to_server,
+            Dir::ToClient => &mut link.to_client,
+        })
+    }
+
+    pub fn drop_frame(&mut self, client: usize, dir: Dir) {
+        if let Some(q) = self.queue(client, dir) {
+            q.pop_front();
+        }
+    }
+
+    pub fn duplicate_frame(&mut self, client: usize, dir: Dir) {
+        if let Some(q) = self.queue(client, dir)
+            && let Some(f) = q.front().cloned()
+        {
+            q.push_front(f);
+        }
+    }
+
+    pub fn reorder(&mut self, client: usize, dir: Dir) {
+        if let Some(q) = self.queue(client, dir)
+            && q.len() >= 2
+        {
+            q.swap(0, 1);
+        }
+    }
+
+    pub fn delay(&mut self, client: usize, dir: Dir) {
+        if let Some(q) = self.queue(client, dir)
+            && let Some(f) = q.pop_front()
+        {
+            q.push_back(f);
+        }
+    }
+
+    /// Delivers the next frame in one direction of one client's connection.
+    pub fn deliver(&mut self, client: usize, dir: Dir) -> bool {
+        let Some(frame) = self.queue(client, dir).and_then(|q| q.pop_front()) else {
+            return false;
+        };
+        match dir {
+            Dir::ToServer => {
+                let Some(conn) = self.clients[client].link.as_ref().map(|l| l.conn) else {
+                    return false;
+                };
+                let routed = self.server.receive(conn, &frame);
+                self.route(routed);
+            }
+            Dir::ToClient => {
+                let Some(link) = self.clients[client].link.as_mut() else {
+                    return false;
+                };
+                let actions = link.session.receive_frame(&frame);
+                self.client_actions(client, actions);
+            }
+        }
+        true
+    }
+
+    /// The server commits everything applied so far in one group and answers every peer.
+    pub fn commit(&mut self) {
+        let routed = self.server.commit();
+        self.route(routed);
+    }
+
+    fn route(&mut self, frames: Vec<(ConnId, Option<Vec<u8>>)>) {
+        for (conn, frame) in frames {
+            let Some(client) = self
+                .clients
+                .iter()
+                .position(|c| c.link.as_ref().is_some_and(|l| l.conn == conn))
+            else {
+                continue;
+            };
+            match frame {
+                Some(f) => {
+                    if let Some(link) = self.clients[client].link.as_mut() {
+                        link.to_client.push_back(f);
+                    }
+                }
+                // `None` means: the server closed this connection.
+                None => self.cut(client),
+            }
+        }
+    }
+
+    fn client_actions(&mut self, client: usize, actions: Vec<ClientAction>) {
+        let mut work: VecDeque<ClientAction> = actions.into();
+        while let Some(action) = work.pop_front() {
+            let c = &mut self.clients[client];
+            let Some(link) = c.link.as_mut() else {
+                return;
+            };
+            match action {
+                ClientAction::Send(f) => link.to_server.push_back(f),
+                ClientAction::Joined { .. } => {
+                    for (id, d) in &c.docs {
+                        work.extend(link.session.sync_document(*id, d));
+                    }
+                }
+                ClientAction::Sync {
+                    document_id,
+                    message,
+                } => {
+                    let d = c.docs.entry(document_id).or_default();
+                    c.unavailable.remove(&document_id);
+                    match link.session.apply(document_id, message, d) {
+                        // The device commits at once; then the exchange goes on.
+                        Ok(_) => work.extend(link.session.committed(document_id, d)),
+                        Err(e) => panic!("valid changes from the server failed to apply: {e}"),
+                    }
+                }
+                ClientAction::Unavailable(id) => {
+                    c.unavailable.insert(id);
+                }
+                ClientAction::Ephemeral(_) | ClientAction::Report(_) => {}
+                ClientAction::Close(_) => {
+                    self.cut(client);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Frames in flight anywhere, or applied changes not yet committed.
+    pub fn busy(&self) -> bool {
+        self.server.docs.values().any(|d| !d.uncommitted.is_empty())
+            || self.clients.iter().any(|c| {
+                c.link
+                    .as_ref()
+                    .is_some_and(|l| !l.to_server.is_empty() || !l.to_client.is_empty())
+            })
+    }
+
+    /// A reliable network until nothing moves: deliver everything, commit when idle.
+    pub fn run_until_quiet(&mut self, max_steps: usize) {
+        for _ in 0..max_steps {
+            if !self.busy() {
+                return;
+            }
+            let mut moved = false;
+            for c in 0..self.clients.len() {
+                moved |= self.deliver(c, Dir::ToServer);
+                moved |= self.deliver(c, Dir::ToClient);
+            }
+            if !moved {
+                self.commit();
+            }
+        }
+        panic!("the world did not go quiet within {max_steps} steps");
+    }
+
+    /// Every connection is cut and made again on a reliable network, until quiet.
+    pub fn heal(&mut self) {
+        for c in 0..self.clients.len() {
+            self.cut(c);
+        }
+        for c in 0..self.clients.len() {
+            self.connect(c);
+        }
+        self.run_until_quiet(100_000);
+    }
+
+    /// The server's heads of a document.
+    pub fn server_heads(&self, doc: &DocumentId) -> Vec<ChangeHash> {
+        self.server
+            .docs
+            .get(doc)
+            .map(|d| d.doc.get_heads())
+            .unwrap_or_default()
+    }
+
+    /// The server's committed store loaded into a fresh document, as after a restart.
+    pub fn server_reloaded(&self, doc: &DocumentId) -> Automerge {
+        let mut d = Automerge::new();
+        for chunk in self.server.store.get(doc).into_iter().flatten() {
+            d.load_incremental(chunk).expect("committed chunks load");
+        }
+        d
+    }
+}
+
+impl Server {
+    fn drop_conn(&mut self, conn: ConnId) {
+        self.conns.remove(&conn);
+        for d in self.docs.values_mut() {
+            d.sync.remove_peer(&conn);
+        }
+    }
+
+    fn access_for(&self, conn: ConnId, doc: DocumentId) -> Access {
+        let remote = self
+            .conns
+            .get(&conn)
+            .and_then(|c| c.remote())
+            .map(|p| p.to_string())
+            .unwrap_or_default();
+        self.access
+            .get(&(remote, doc))
+            .copied()
+            .unwrap_or(Access::ReadWrite)
+    }
+
+    /// Handles one frame; returns frames to route (`None`: close that connection).
+    fn receive(&mut self, conn: ConnId, frame: &[u8]) -> Vec<(ConnId, Option<Vec<u8>>)> {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return Vec::new();
+        };
+        let actions: VecDeque<ServerAction> = c.receive_frame(frame).into();
+        self.server_actions(conn, actions)
+    }
+
+    fn server_actions(
+        &mut self,
+        conn: ConnId,
+        mut work: VecDeque<ServerAction>,
+    ) -> Vec<(ConnId, Option<Vec<u8>>)> {
+        let mut out = Vec::new();
+        while let Some(action) = work.pop_front() {
+            match action {
+                ServerAction::Send(f) => out.push((conn, Some(f))),
+                ServerAction::Joined { .. } | ServerAction::Report(_) => {}
+                ServerAction::CheckAccess(doc) => {
+                    let access = self.access_for(conn, doc);
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        work.extend(c.access_decided(doc, access));
+                    }
+                }
+                ServerAction::Sync {
+                    document_id,
+                    request,
+                    permission,
+                    message,
+                } => {
+                    let sd = self.docs.entry(document_id).or_insert_with(|| ServerDoc {
+                        doc: Automerge::new(),
+                        sync: DocumentSync::new(),
+                        uncommitted: Vec::new(),
+                    });
+                    if !sd.sync.has_peer(&conn) {
+                        sd.sync.add_peer(conn, permission, None);
+                    }
+                    let receipt = sd
+                        .sync
+                        .receive(&conn, request, message, &mut sd.doc)
+                        .expect("valid automerge data applies");
+                    if receipt.unavailable
+                        && let Some(f) = self.conns.get(&conn).and_then(|c| c.unavailable_frame(document_id))
+                    {
+                        out.push((conn, Some(f)));
+                    }
+                    if receipt.changes.is_empty() {
+                        out.extend(self.generate(document_id));
+                    } else {
+                        sd.uncommitted.push(receipt.changes);
+                    }
+                }
+                ServerAction::Ephemeral(e) => {
+                    for (other, c) in &self.conns {
+                        if *other != conn
+                            && let Some(f) = c.ephemeral_frame(&e)
+                        {
+                            out.push((*other, Some(f)));
+                        }
+                    }
+                }
+                ServerAction::Close(e) => {
+                    self.closes.push(e.to_string());
+                    self.drop_conn(conn);
+                    out.push((conn, None));
+                }
+            }
+        }
+        out
+    }
+
+    /// Group commit: every document's applied changes go to the store, then peers hear of them.
+    fn commit(&mut self) -> Vec<(ConnId, Option<Vec<u8>>)> {
+        let mut ids = Vec::new();
+        for (id, sd) in &mut self.docs {
+            if sd.uncommitted.is_empty() {
+                continue;
+            }
+            let chunks = self.store.entry(*id).or_default();
+            for chunk in sd.uncommitted.drain(..) {
+                chunks.push(chunk);
+            }
+            for change in sd.doc.get_changes(&[]) {
+                self.committed.insert(change.hash());
+            }
+            sd.sync.committed();
+            ids.push(*id);
+        }
+        ids.into_iter().flat_map(|id| self.generate(id)).collect()
+    }
+
+    fn generate(&mut self, doc: DocumentId) -> Vec<(ConnId, Option<Vec<u8>>)> {
+        let Some(sd) = self.docs.get_mut(&doc) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (conn, message) in sd.sync.generate(&sd.doc) {
+            for head in &message.heads {
+                assert!(
+                    self.committed.contains(head),
+                    "durability rule broken: the server advertised head {head} before committing it"
+                );
+            }
+            if let Some(f) = self.conns.get(&conn).and_then(|c| c.sync_frame(doc, message)) {
+                out.push((conn, Some(f)));
+            }
+        }
+        out
+    }
+}
+
+/// The content of a document's root map, for comparing replicas.
+pub fn content(doc: &Automerge) -> BTreeMap<String, String> {
+    doc.map_range(ROOT, ..)
+        .map(|item| (item.key.to_string(), format!("{:?}", item.value)))
+        .collect()
+}
+
+/// Decodes a frame, for tests that look inside.
+pub fn decode(frame: &[u8]) -> Message {
+    codec::decode(frame, usize::MAX).expect("frames we made decode")
+}
+
+/// An automerge sync message, for tests that build frames by hand.
+pub fn first_sync_message(doc: &Automerge) -> sync::Message {
+    doc.generate_sync_message(&mut sync::State::new())
+        .expect("a first message always exists")
+}
