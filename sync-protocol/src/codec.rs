@@ -8,7 +8,8 @@
 //! reports and skips rather than closing the connection.
 //!
 //! Encoding writes what the JS decoder expects: definite-length maps with text keys, byte strings
-//! for sync data, and `peerMetadata` for metadata.
+//! for sync data, `peerMetadata` for metadata, and integers from 2^32 up (timestamps) as float64,
+//! as cbor-x writes them, because cbor-x reads an 8-byte integer as a `BigInt`.
 
 use std::convert::Infallible;
 
@@ -90,6 +91,8 @@ impl DecodeError {
 
 /// The largest integer a JS number holds exactly; floats above it are not integers we accept.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+/// [`MAX_SAFE_INTEGER`] as an integer.
+const MAX_SAFE_INTEGER_U64: u64 = (1 << 53) - 1;
 
 /// Reads one message from one frame of at most `max_frame_bytes` bytes.
 pub fn decode(frame: &[u8], max_frame_bytes: usize) -> Result<Message, DecodeError> {
@@ -259,7 +262,8 @@ fn write_message(e: &mut W<'_>, message: &Message) -> WResult {
             e.str("type")?.str(kind)?;
             e.str("senderId")?.str(m.sender_id.as_str())?;
             e.str("targetId")?.str(m.target_id.as_str())?;
-            e.str("count")?.u64(m.count)?;
+            e.str("count")?;
+            write_uint(e, m.count)?;
             e.str("sessionId")?.str(&m.session_id)?;
             e.str("documentId")?.str(&m.document_id.to_string())?;
             e.str("data")?.bytes(&m.data)?;
@@ -277,7 +281,8 @@ fn write_message(e: &mut W<'_>, message: &Message) -> WResult {
                 for h in &heads.heads {
                     e.str(h)?;
                 }
-                e.str("timestamp")?.u64(heads.timestamp)?;
+                e.str("timestamp")?;
+                write_uint(e, heads.timestamp)?;
             }
         }
         Message::RemoteSubscriptionChange(m) => {
@@ -300,6 +305,23 @@ fn write_message(e: &mut W<'_>, message: &Message) -> WResult {
             e.str("type")?.str(kind)?;
             e.str("senderId")?.str(m.sender_id.as_str())?;
         }
+    }
+    Ok(())
+}
+
+/// Writes a non-negative integer as cbor-x writes a JS number, so that a JS peer reads a number.
+///
+/// cbor-x decodes every 8-byte CBOR integer as a `BigInt`, whatever its value, and a `BigInt`
+/// timestamp or count breaks JS code that expects a number (`new Date(t)` throws). cbor-x itself
+/// writes numbers from 2^32 up as float64. So: up to `u32::MAX` an integer; above it a float64,
+/// exact up to 2^53 - 1; beyond that, where no JS number is exact, an 8-byte integer. [`decode`]
+/// reads all three.
+fn write_uint(e: &mut W<'_>, n: u64) -> WResult {
+    if n <= u64::from(u32::MAX) || n > MAX_SAFE_INTEGER_U64 {
+        e.u64(n)?;
+    } else {
+        // Exact: n < 2^53.
+        e.f64(n as f64)?;
     }
     Ok(())
 }
@@ -735,6 +757,48 @@ mod tests {
     fn every_message_round_trips() {
         for m in every_message() {
             assert_eq!(decode(&encode(&m), LIMIT), Ok(m));
+        }
+    }
+
+    #[test]
+    fn large_integers_are_written_as_js_numbers_the_way_cbor_x_writes_them() {
+        let ephemeral = |count| {
+            Message::Ephemeral(Ephemeral {
+                sender_id: peer("a"),
+                target_id: peer("b"),
+                count,
+                session_id: "s".into(),
+                document_id: DocumentId::from_bytes([0; 16]),
+                data: vec![],
+            })
+        };
+        // The bytes after the "count" key, as cbor-x 1.6 writes the same JS number.
+        let after_count = |count| {
+            let frame = encode(&ephemeral(count));
+            let key = b"\x65count";
+            let at = frame
+                .windows(key.len())
+                .position(|w| w == key)
+                .expect("count key written");
+            frame[at + key.len()..].to_vec()
+        };
+        assert!(after_count(1).starts_with(&[0x01]));
+        assert!(after_count(u64::from(u32::MAX)).starts_with(&[0x1a, 0xff, 0xff, 0xff, 0xff]));
+        assert!(after_count((1 << 32) + 7).starts_with(&[0xfb, 0x41, 0xf0, 0, 0, 0, 0x70, 0, 0]));
+        assert!(after_count(MAX_SAFE_INTEGER_U64).starts_with(&[0xfb, 0x43, 0x3f, 0xff, 0xff]));
+        // Past 2^53 - 1 no float is exact: an 8-byte integer (a BigInt to JS), still exact here.
+        assert!(after_count(1 << 53).starts_with(&[0x1b, 0, 0x20, 0, 0, 0, 0, 0, 0]));
+        for count in [
+            0,
+            u64::from(u32::MAX) + 1,
+            MAX_SAFE_INTEGER_U64,
+            1 << 53,
+            u64::MAX,
+        ] {
+            assert_eq!(
+                decode(&encode(&ephemeral(count)), LIMIT),
+                Ok(ephemeral(count))
+            );
         }
     }
 
