@@ -27,6 +27,7 @@ use crate::ids::{DocumentId, PeerId};
 use crate::limits::Limits;
 use crate::message::*;
 use crate::server::target_of;
+use crate::sync_check;
 
 /// What the device must do after a call; see the module documentation.
 #[derive(Debug)]
@@ -135,7 +136,9 @@ impl ClientSession {
         };
         if let Message::Error(e) = &message {
             self.phase = Phase::Closed;
-            return vec![ClientAction::Close(ProtocolError::Remote(e.message.clone()))];
+            return vec![ClientAction::Close(ProtocolError::Remote(
+                e.message.clone(),
+            ))];
         }
         let server = match &self.phase {
             Phase::Closed => return Vec::new(),
@@ -145,7 +148,9 @@ impl ClientSession {
         if let Some(target) = target_of(&message)
             && *target != self.local
         {
-            return vec![ClientAction::Report(ProtocolError::WrongTarget(target.clone()))];
+            return vec![ClientAction::Report(ProtocolError::WrongTarget(
+                target.clone(),
+            ))];
         }
         match message {
             Message::Sync(m) | Message::Request(m) => {
@@ -155,7 +160,7 @@ impl ClientSession {
                         joined: server,
                     });
                 }
-                match sync::Message::decode(&m.data) {
+                match sync_check::decode(&m.data) {
                     Ok(message) => {
                         self.doc_mut(m.document_id).heard_from_server = true;
                         vec![ClientAction::Sync {
@@ -163,9 +168,9 @@ impl ClientSession {
                             message,
                         }]
                     }
-                    Err(e) => self.fail(ProtocolError::BadSyncMessage {
+                    Err(detail) => self.fail(ProtocolError::BadSyncMessage {
                         document: m.document_id,
-                        detail: e.to_string(),
+                        detail,
                     }),
                 }
             }
@@ -184,9 +189,9 @@ impl ClientSession {
                     "the server left".into(),
                 ))]
             }
-            Message::Error(_) | Message::RemoteHeadsChanged(_) | Message::RemoteSubscriptionChange(_) => {
-                Vec::new()
-            }
+            Message::Error(_)
+            | Message::RemoteHeadsChanged(_)
+            | Message::RemoteSubscriptionChange(_) => Vec::new(),
         }
     }
 
@@ -203,6 +208,10 @@ impl ClientSession {
             .receive(&(), false, message, doc)
             .map_err(|e| match e {
                 DocSyncError::MalformedChanges(detail) => ProtocolError::MalformedChanges {
+                    document: document_id,
+                    detail,
+                },
+                DocSyncError::BadSyncMessage(detail) => ProtocolError::BadSyncMessage {
                     document: document_id,
                     detail,
                 },

@@ -26,6 +26,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, ChangeHash};
 
+use crate::sync_check;
+
 /// May a peer change this document?
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Permission {
@@ -60,6 +62,10 @@ pub enum DocSyncError {
     /// discard it and load it again from storage, which has only committed changes.
     #[error("malformed automerge changes: {0}")]
     MalformedChanges(String),
+    /// The message is one automerge would accept but then fail on (see `sync_check`). Nothing
+    /// was applied; the document is unchanged.
+    #[error("unusable automerge sync message: {0}")]
+    BadSyncMessage(String),
 }
 
 struct PeerSync {
@@ -149,6 +155,7 @@ impl<P: Ord + Clone> DocumentSync<P> {
         doc: &mut Automerge,
     ) -> Result<Receipt, DocSyncError> {
         let entry = self.peers.get_mut(peer).ok_or(DocSyncError::UnknownPeer)?;
+        sync_check::check(&message).map_err(DocSyncError::BadSyncMessage)?;
         let before = doc.get_heads();
         // Automerge is not supposed to panic on bad input, but a panic here would take a whole
         // server task down with it; treat one as malformed data.
@@ -224,7 +231,18 @@ fn generate_for(entry: &mut PeerSync, doc: &Automerge) -> Option<sync::Message> 
         // Neither side has the document; talking more would only echo empty messages.
         return None;
     }
-    doc.generate_sync_message(&mut entry.state)
+    // Received messages are checked (`sync_check`) so that generating cannot fail on what a peer
+    // sent; should automerge panic anyway, forget what the peer told us and start its sync afresh
+    // rather than take the caller down.
+    let generated = catch_unwind(AssertUnwindSafe(|| {
+        doc.generate_sync_message(&mut entry.state)
+    }));
+    generated.unwrap_or_else(|_| {
+        let read_only = entry.state.read_only;
+        entry.state = sync::State::new();
+        entry.state.read_only = read_only;
+        None
+    })
 }
 
 #[cfg(test)]
@@ -273,7 +291,10 @@ mod tests {
             .expect("valid change");
         assert_eq!(receipt.change_count, 1);
         assert!(sync.is_uncommitted());
-        assert!(sync.generate(&server).is_empty(), "heads leaked before commit");
+        assert!(
+            sync.generate(&server).is_empty(),
+            "heads leaked before commit"
+        );
 
         // 4. The chunk loads into a fresh document: it is what storage must keep.
         let mut stored = Automerge::new();
@@ -288,6 +309,26 @@ mod tests {
         assert_eq!(ack.len(), 1);
         assert_eq!(ack[0].1.heads, server.get_heads());
         assert!(server.get(ROOT, "donation").expect("read").is_some());
+    }
+
+    #[test]
+    fn a_bloom_filter_that_would_break_generate_is_refused() {
+        // 1. The server has a change; a peer says it has changes summarised by a bloom filter
+        //    with one entry and no bits (automerge 0.12 would divide by zero generating for it).
+        let mut server = doc_with("donation");
+        let mut sync = DocumentSync::new();
+        sync.add_peer(1u32, Permission::ReadWrite, None);
+        let hostile = crate::sync_check::message_with_bloom(&[1, 0, 7]);
+
+        // 2. The message is refused and nothing is applied or remembered.
+        let heads = server.get_heads();
+        let refused = sync.receive(&1, false, hostile, &mut server);
+        assert!(matches!(refused, Err(DocSyncError::BadSyncMessage(_))));
+        assert_eq!(server.get_heads(), heads);
+
+        // 3. Generating for that peer still works (automerge 0.12 would panic here had the
+        //    filter been accepted).
+        assert_eq!(sync.generate(&server).len(), 1);
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //! - [`doc_sync`]: [`DocumentSync`], the sync states of one document with its peers, and the
 //!   durability rule (no heads advertised before they are committed).
 //! - [`limits`], [`error`]: what a peer may send, and what happens when it breaks the rules.
+//! - `sync_check` (private): checks on a peer's automerge sync message that automerge does not
+//!   make itself, so that no message can make our next `generate_sync_message` panic or exhaust
+//!   memory.
 //!
 //! # Example
 //!
@@ -43,6 +46,7 @@ pub mod ids;
 pub mod limits;
 pub mod message;
 pub mod server;
+mod sync_check;
 
 pub use client::{ClientAction, ClientSession};
 pub use doc_sync::{DocSyncError, DocumentSync, Permission, Receipt};

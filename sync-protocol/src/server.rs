@@ -30,6 +30,7 @@ use crate::error::ProtocolError;
 use crate::ids::{DocumentId, PeerId};
 use crate::limits::Limits;
 use crate::message::*;
+use crate::sync_check;
 
 /// How many messages for one document may wait for its access decision.
 const MAX_PENDING_PER_DOCUMENT: usize = 64;
@@ -87,7 +88,10 @@ enum Phase {
 }
 
 enum Pending {
-    Sync { request: bool, message: sync::Message },
+    Sync {
+        request: bool,
+        message: sync::Message,
+    },
     Ephemeral(Ephemeral),
 }
 
@@ -291,7 +295,9 @@ impl ServerConnection {
             }
             Message::Error(e) => {
                 self.phase = Phase::Closed;
-                return vec![ServerAction::Close(ProtocolError::Remote(e.message.clone()))];
+                return vec![ServerAction::Close(ProtocolError::Remote(
+                    e.message.clone(),
+                ))];
             }
             _ => {}
         }
@@ -306,7 +312,9 @@ impl ServerConnection {
         if let Some(target) = target_of(&message)
             && *target != self.local
         {
-            return vec![ServerAction::Report(ProtocolError::WrongTarget(target.clone()))];
+            return vec![ServerAction::Report(ProtocolError::WrongTarget(
+                target.clone(),
+            ))];
         }
         match message {
             Message::Request(m) | Message::Sync(m) if m.data.is_empty() => {
@@ -334,12 +342,12 @@ impl ServerConnection {
 
     fn receive_sync(&mut self, m: SyncData, request: bool) -> Vec<ServerAction> {
         let document_id = m.document_id;
-        let message = match sync::Message::decode(&m.data) {
+        let message = match sync_check::decode(&m.data) {
             Ok(message) => message,
-            Err(e) => {
+            Err(detail) => {
                 return self.fail(ProtocolError::BadSyncMessage {
                     document: document_id,
-                    detail: e.to_string(),
+                    detail,
                 });
             }
         };
@@ -429,5 +437,45 @@ pub(crate) fn target_of(message: &Message) -> Option<&PeerId> {
         Message::RemoteHeadsChanged(m) => Some(&m.target_id),
         Message::RemoteSubscriptionChange(m) => Some(&m.target_id),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync_check::message_with_bloom;
+
+    #[test]
+    fn a_sync_message_automerge_would_fail_on_later_closes_the_connection() {
+        // 1. A client joins.
+        let client = PeerId::random();
+        let local = PeerId::random();
+        let mut server =
+            ServerConnection::new(local.clone(), PeerMetadata::default(), Limits::default());
+        let join = codec::encode(&Message::Join(Join {
+            sender_id: client.clone(),
+            peer_metadata: None,
+            supported_protocol_versions: vec![PROTOCOL_VERSION.into()],
+        }));
+        assert_eq!(server.receive_frame(&join).len(), 2);
+
+        // 2. It sends a bloom filter with one entry and no bits, which would make the server's
+        //    next generate_sync_message divide by zero: refused before it reaches a document.
+        let document_id = DocumentId::random();
+        let frame = codec::encode(&Message::Sync(SyncData {
+            sender_id: client,
+            target_id: local,
+            document_id,
+            data: message_with_bloom(&[1, 0, 7]).encode(),
+        }));
+        let actions = server.receive_frame(&frame);
+        assert!(matches!(
+            actions.as_slice(),
+            [
+                ServerAction::Send(_),
+                ServerAction::Close(ProtocolError::BadSyncMessage { .. })
+            ]
+        ));
+        assert!(server.is_closed());
     }
 }

@@ -1,0 +1,112 @@
+//! Flags: what a CRDT merge cannot prevent, found after the merge and shown to a human.
+//!
+//! Nothing here resolves anything. Two devices offline can each issue tin 7, each count it, or
+//! each book the last place on a shift; both records survive the merge and a flag says so.
+
+use std::fmt;
+
+use crate::ids::{CountId, CustodyId, ItemId, ShiftId, SignatureId, TinNumber};
+
+/// A problem found after a merge, for a coordinator to resolve.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum Flag {
+    /// A tin is with two collectors at once: custody periods overlap.
+    TinIssuedTwice {
+        /// The tin.
+        tin: TinNumber,
+        /// The overlapping custody entries.
+        custody: Vec<CustodyId>,
+    },
+    /// One seal number was used on more than one issue of a tin.
+    SealUsedTwice {
+        /// The seal number.
+        seal: String,
+        /// The custody entries using it.
+        custody: Vec<CustodyId>,
+    },
+    /// Two devices recorded the return of the same issue of a tin concurrently; the merged
+    /// return (time, receiver, seal intact) may mix the two and needs checking.
+    TinReturnedTwice {
+        /// The tin.
+        tin: TinNumber,
+        /// The custody entry.
+        custody: CustodyId,
+    },
+    /// One issue of a tin has more than one active (not superseded) count. Blocks the return.
+    TwoActiveCounts {
+        /// The tin.
+        tin: TinNumber,
+        /// The custody entry (one issue of the tin) counted.
+        custody: CustodyId,
+        /// The active counts.
+        counts: Vec<CountId>,
+    },
+    /// More people accepted a shift than it needs.
+    OverbookedShift {
+        /// The shift.
+        shift: ShiftId,
+        /// How many people it needs.
+        needed: i64,
+        /// How many accepted.
+        accepted: i64,
+    },
+    /// Signatures with the same name and postcode or town: probably one person signing twice.
+    LikelyDuplicateSignatures {
+        /// The signatures that look alike.
+        signatures: Vec<SignatureId>,
+    },
+    /// The petition text no longer matches the hash frozen when signing started.
+    PetitionTextChanged,
+    /// More stock left than came in.
+    NegativeStock {
+        /// The item.
+        item: ItemId,
+        /// The stock derived from the movements.
+        quantity: i64,
+    },
+}
+
+impl Flag {
+    /// Whether this flag blocks the submission of a street collection return.
+    pub fn blocks_return(&self) -> bool {
+        matches!(self, Flag::TwoActiveCounts { .. })
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Flag::TinIssuedTwice { tin, custody } => {
+                write!(
+                    f,
+                    "tin {tin} is issued to {} collectors at once",
+                    custody.len()
+                )
+            }
+            Flag::SealUsedTwice { seal, custody } => {
+                write!(f, "seal {seal} is used on {} tin issues", custody.len())
+            }
+            Flag::TinReturnedTwice { tin, .. } => {
+                write!(f, "the return of tin {tin} was recorded twice at once")
+            }
+            Flag::TwoActiveCounts { tin, counts, .. } => {
+                write!(f, "tin {tin} has {} active counts", counts.len())
+            }
+            Flag::OverbookedShift {
+                needed, accepted, ..
+            } => {
+                write!(f, "shift needs {needed} people, {accepted} accepted")
+            }
+            Flag::LikelyDuplicateSignatures { signatures } => {
+                write!(
+                    f,
+                    "{} signatures look like the same person",
+                    signatures.len()
+                )
+            }
+            Flag::PetitionTextChanged => f.write_str("petition text changed after signing started"),
+            Flag::NegativeStock { item, quantity } => write!(f, "stock of {item} is {quantity}"),
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! The document store: Automerge documents kept as incremental change chunks plus compacted
+//! snapshots, and sync states per (document, peer storage id).
+//!
+//! [`DocumentStore`] is the narrow interface devices and the server use; [`SqliteStore`] is
+//! its embedded implementation (a PostgreSQL one can follow without touching domain code).
+//!
+//! Durability rule: a change is "saved" only once the call that stores it has returned `Ok`.
+//! Every call that writes does so in one SQLite transaction, so a crash leaves either all of
+//! it or none of it.
+
+mod error;
+mod schema;
+mod sqlite;
+
+use automerge::Automerge;
+use automerge::sync::State;
+use clubsync_protocol::ids::{DocumentId, StorageId};
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+/// What compaction did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Compaction {
+    /// Change chunks folded into the snapshot and deleted.
+    pub chunks_folded: usize,
+    /// Size of the new snapshot in bytes.
+    pub snapshot_bytes: usize,
+}
+
+/// Where documents and sync states are kept.
+pub trait DocumentStore {
+    /// Stores one chunk of changes (as from `Automerge::save_after`) for a document, in one
+    /// transaction. Storing the same changes twice is harmless.
+    fn append_chunk(&mut self, id: &DocumentId, chunk: &[u8]) -> Result<(), StoreError>;
+
+    /// Stores chunks of many documents in one transaction (group commit): all or none.
+    fn commit_batch(&mut self, batch: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError>;
+
+    /// The document: its snapshot plus every chunk since, or `None` if nothing is stored.
+    fn load(&self, id: &DocumentId) -> Result<Option<Automerge>, StoreError>;
+
+    /// Folds a document's chunks into one snapshot, in one transaction.
+    fn compact(&mut self, id: &DocumentId) -> Result<Compaction, StoreError>;
+
+    /// The ids of every stored document.
+    fn documents(&self) -> Result<Vec<DocumentId>, StoreError>;
+
+    /// Saves the sync state of a document with a peer's storage.
+    fn save_sync_state(
+        &mut self,
+        id: &DocumentId,
+        peer: &StorageId,
+        state: &State,
+    ) -> Result<(), StoreError>;
+
+    /// The saved sync state of a document with a peer's storage, if any.
+    fn load_sync_state(
+        &self,
+        id: &DocumentId,
+        peer: &StorageId,
+    ) -> Result<Option<State>, StoreError>;
+}

@@ -1,0 +1,100 @@
+//! The JSON API around sync: redeeming an invite for a device token.
+//!
+//! Errors are JSON bodies `{ "error": "<code>", "message": "<what happened and what to do>" }`
+//! with a fitting status code.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::identity::IdentityError;
+use crate::routes::now_ms;
+use crate::state::AppState;
+
+/// An error answered as JSON.
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// A short machine-readable code.
+    pub error: &'static str,
+    /// What happened and what to do, for a person.
+    pub message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.error, "message": self.message });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        let (status, error) = match &e {
+            IdentityError::InviteNotFound => (StatusCode::NOT_FOUND, "invite_not_found"),
+            IdentityError::InviteExpired { .. } => (StatusCode::GONE, "invite_expired"),
+            IdentityError::InviteAlreadyUsed { .. } => (StatusCode::GONE, "invite_used"),
+            _ => (StatusCode::BAD_REQUEST, "refused"),
+        };
+        Self {
+            status,
+            error,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// `POST /api/join` body.
+#[derive(Deserialize)]
+pub struct JoinRequest {
+    /// The invite code a coordinator gave.
+    pub invite: String,
+    /// A name for this device, shown to coordinators ("Min-ji's phone").
+    pub device_name: String,
+}
+
+/// `POST /api/join` answer.
+#[derive(Serialize)]
+pub struct JoinResponse {
+    /// The device's id.
+    pub device_id: String,
+    /// The device token: keep it secret; it is shown only this once.
+    pub token: String,
+    /// The club joined.
+    pub club_id: String,
+    /// The member's role in the club.
+    pub role: String,
+    /// The club document's id, to sync first.
+    pub club_document: String,
+}
+
+/// Redeems an invite for a device token.
+pub async fn join(
+    State(state): State<AppState>,
+    Json(request): Json<JoinRequest>,
+) -> Result<Json<JoinResponse>, ApiError> {
+    let identity = state.identity.clone();
+    let now = now_ms();
+    let redeemed = tokio::task::spawn_blocking(move || {
+        let (device, token) =
+            identity.redeem_invite(request.invite.trim(), request.device_name.trim(), now)?;
+        let club_document = identity.club_document(device.club)?;
+        Ok::<_, IdentityError>((device, token, club_document))
+    })
+    .await
+    .map_err(|e| ApiError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        error: "internal",
+        message: format!("the server failed while redeeming the invite: {e}"),
+    })??;
+    let (device, token, club_document) = redeemed;
+    Ok(Json(JoinResponse {
+        device_id: device.id.to_string(),
+        token: token.as_str().to_owned(),
+        club_id: device.club.to_string(),
+        role: format!("{:?}", device.role).to_lowercase(),
+        club_document: club_document.to_string(),
+    }))
+}

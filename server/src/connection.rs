@@ -1,0 +1,244 @@
+//! One authenticated websocket: reads frames into the protocol's `ServerConnection`, carries out
+//! its actions, and writes what the documents send back.
+//!
+//! The task ends when the peer closes, the protocol fails, the device is revoked, or the server
+//! shuts down (then with close code 1001, "going away"). On the way out it tells every document
+//! it used, so their sync states go too.
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use automerge::sync;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use clubsync_protocol::message::{Ephemeral, PeerMetadata};
+use clubsync_protocol::{
+    Access, DocumentId, ProtocolError, ServerAction, ServerConnection,
+};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tracing::{debug, info};
+
+use crate::doc_actor::{DocCommand, PeerInfo};
+use crate::identity::{self, DeviceRecord};
+use crate::state::AppState;
+
+/// A connection's number, unique for the server's lifetime.
+pub type ConnId = u64;
+
+/// What documents and the server send to a connection.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A sync message for the peer.
+    Sync(DocumentId, sync::Message),
+    /// The document is unavailable to the peer.
+    Unavailable(DocumentId),
+    /// An ephemeral message from another connection on a document.
+    Ephemeral(Ephemeral),
+    /// End the connection with an `error` that says why.
+    Refuse(String),
+}
+
+/// The sending half of a connection's queue of [`Outbound`] items.
+pub type Outbox = mpsc::UnboundedSender<Outbound>;
+
+/// Close codes (RFC 6455).
+const CLOSE_NORMAL: u16 = 1000;
+const CLOSE_GOING_AWAY: u16 = 1001;
+const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
+
+/// Serves one websocket of an authenticated device until it ends.
+pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
+    let _running = state.live.track();
+    let conn = state.next_conn_id();
+    let (outbox, mut inbox) = mpsc::unbounded_channel();
+    state.live.register(device.id, conn, outbox.clone());
+    state.metrics.connections.fetch_add(1, Relaxed);
+    info!(conn, device = %device.id, "connected");
+
+    let mut session = ServerConnection::new(
+        state.peer_id.clone(),
+        PeerMetadata {
+            storage_id: Some(state.storage_id.clone()),
+            is_ephemeral: false,
+        },
+        state.limits.clone(),
+    );
+    let peer = PeerInfo {
+        outbox,
+        club: device.club,
+        device: device.id,
+    };
+    let (mut sink, mut stream) = socket.split();
+    let shutdown = state.shutdown.clone();
+
+    let close: (u16, String) = loop {
+        let actions = tokio::select! {
+            frame = stream.next() => match frame {
+                Some(Ok(WsMessage::Binary(bytes))) => {
+                    state.metrics.bytes_in.fetch_add(bytes.len() as u64, Relaxed);
+                    session.receive_frame(&bytes)
+                }
+                Some(Ok(WsMessage::Text(_))) => session.receive_text_frame(),
+                Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+                Some(Ok(WsMessage::Close(_))) | None => break (CLOSE_NORMAL, String::new()),
+                Some(Err(e)) => {
+                    let text = e.to_string();
+                    if text.contains("too long") || text.contains("Space limit") || text.contains("capacity") {
+                        state.metrics.refused("frame_too_large");
+                        break (CLOSE_TOO_BIG, format!("frame over the limit of {} bytes", state.limits.max_frame_bytes));
+                    }
+                    debug!(conn, %e, "websocket error");
+                    break (CLOSE_NORMAL, String::new());
+                }
+            },
+            out = inbox.recv() => match out {
+                Some(Outbound::Sync(doc, message)) => frames(session.sync_frame(doc, message)),
+                Some(Outbound::Unavailable(doc)) => frames(session.unavailable_frame(doc)),
+                Some(Outbound::Ephemeral(e)) => frames(session.ephemeral_frame(&e)),
+                Some(Outbound::Refuse(reason)) => session.refuse(reason),
+                None => break (CLOSE_NORMAL, String::new()),
+            },
+            _ = shutdown.cancelled() => break (CLOSE_GOING_AWAY, "the server is shutting down".into()),
+        };
+        if let Some(close) = carry_out(actions, &mut session, &peer, conn, &device, &state, &mut sink).await {
+            break close;
+        }
+    };
+
+    let reason: axum::extract::ws::Utf8Bytes = truncate(&close.1).into();
+    let _ = sink
+        .send(WsMessage::Close(Some(CloseFrame {
+            code: close.0,
+            reason,
+        })))
+        .await;
+    for (doc, _) in session.documents() {
+        state.hub.send(*doc, DocCommand::Leave { conn });
+    }
+    state.live.unregister(device.id, conn);
+    state.metrics.connections.fetch_sub(1, Relaxed);
+    info!(conn, device = %device.id, code = close.0, reason = %close.1, "disconnected");
+}
+
+fn frames(frame: Option<Vec<u8>>) -> Vec<ServerAction> {
+    frame.map(ServerAction::Send).into_iter().collect()
+}
+
+/// Carries out a session's actions in order. Returns the close code and reason when the
+/// connection must end.
+async fn carry_out(
+    actions: Vec<ServerAction>,
+    session: &mut ServerConnection,
+    peer: &PeerInfo,
+    conn: ConnId,
+    device: &DeviceRecord,
+    state: &AppState,
+    sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>,
+) -> Option<(u16, String)> {
+    let mut work: std::collections::VecDeque<ServerAction> = actions.into();
+    while let Some(action) = work.pop_front() {
+        match action {
+            ServerAction::Send(frame) => {
+                state.metrics.bytes_out.fetch_add(frame.len() as u64, Relaxed);
+                if sink.send(WsMessage::Binary(frame.into())).await.is_err() {
+                    return Some((CLOSE_NORMAL, String::new()));
+                }
+            }
+            ServerAction::Joined { peer_id, metadata } => {
+                debug!(conn, %peer_id, ?metadata, "joined");
+            }
+            ServerAction::CheckAccess(doc) => {
+                let access = decide_access(state, device, doc).await;
+                work.extend(session.access_decided(doc, access));
+            }
+            ServerAction::Sync {
+                document_id,
+                request,
+                permission,
+                message,
+            } => state.hub.send(
+                document_id,
+                DocCommand::Sync {
+                    conn,
+                    peer: peer.clone(),
+                    permission,
+                    request,
+                    message,
+                },
+            ),
+            ServerAction::Ephemeral(message) => state.hub.send(
+                message.document_id,
+                DocCommand::Ephemeral {
+                    from: conn,
+                    message,
+                },
+            ),
+            ServerAction::Report(e) => {
+                state.metrics.refused(reason_label(&e));
+                debug!(conn, %e, "skipped a message");
+            }
+            ServerAction::Close(e) => {
+                state.metrics.refused(reason_label(&e));
+                info!(conn, %e, "closing");
+                let code = match e {
+                    ProtocolError::Refused(_) | ProtocolError::ReadOnlyChange(_) => CLOSE_POLICY,
+                    ProtocolError::Remote(_) => CLOSE_NORMAL,
+                    _ => CLOSE_PROTOCOL_ERROR,
+                };
+                return Some((code, e.to_string()));
+            }
+        }
+    }
+    None
+}
+
+/// The access of a device to a document: its club's documents by role, a new document if the
+/// role may create, nothing of another club's.
+async fn decide_access(state: &AppState, device: &DeviceRecord, doc: DocumentId) -> Access {
+    let identity = state.identity.clone();
+    let found = tokio::task::spawn_blocking(move || identity.document(&doc)).await;
+    match found {
+        Ok(Ok(Some((club, kind)))) if club == device.club => identity::access(device.role, kind),
+        Ok(Ok(Some(_))) => Access::Denied,
+        Ok(Ok(None)) if identity::may_create(device.role) => Access::ReadWrite,
+        Ok(Ok(None)) => Access::Denied,
+        Ok(Err(e)) => {
+            tracing::error!(%e, "access check failed; denying");
+            Access::Denied
+        }
+        Err(e) => {
+            tracing::error!(%e, "access check task failed; denying");
+            Access::Denied
+        }
+    }
+}
+
+/// A short, fixed label for the refusals metric.
+fn reason_label(e: &ProtocolError) -> &'static str {
+    match e {
+        ProtocolError::Decode(d) if d.is_unknown_type() => "unknown_message_type",
+        ProtocolError::Decode(_) => "malformed_frame",
+        ProtocolError::TextFrame => "text_frame",
+        ProtocolError::HandshakeExpected { .. } | ProtocolError::RepeatedHandshake(_) => "handshake",
+        ProtocolError::UnsupportedVersion(_) => "unsupported_version",
+        ProtocolError::ForgedSender { .. } => "forged_sender",
+        ProtocolError::WrongTarget(_) => "wrong_target",
+        ProtocolError::TooManyDocuments { .. } => "too_many_documents",
+        ProtocolError::BadSyncMessage { .. } | ProtocolError::MalformedChanges { .. } => {
+            "malformed_automerge"
+        }
+        ProtocolError::ReadOnlyChange(_) => "read_only_change",
+        ProtocolError::Remote(_) => "peer_closed",
+        _ => "refused",
+    }
+}
+
+/// A close reason must fit in 123 bytes.
+fn truncate(text: &str) -> String {
+    let mut end = text.len().min(120);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}

@@ -1,0 +1,30 @@
+//! The clubsync server: authenticates devices, decides per club and per document who may read
+//! and write, persists every change before acknowledging it, and relays changes to the other
+//! devices of the club, over websockets speaking automerge-repo protocol "1".
+//!
+//! # Layout
+//!
+//! - [`serve`]: start, serve (plain or TLS), graceful shutdown.
+//! - [`routes`]: the HTTP surface (`/sync`, `/api/...`, `/healthz`, `/readyz`, `/metrics`);
+//!   [`api`]: the JSON endpoints.
+//! - [`connection`]: one websocket, driving the protocol's `ServerConnection`.
+//! - [`hub`]: loaded documents, found by id, unloaded when idle; [`doc_actor`]: one document's
+//!   task, which applies, group-commits, then acknowledges (the durability rule).
+//! - [`identity`]: clubs, members and roles, devices and their tokens, invites, and the registry
+//!   of documents (document -> club, kind), in the server's own SQLite file.
+//! - [`storage`]: the document store (`clubsync-core`) as the server shares it.
+//! - [`state`], [`metrics`], [`tls`], [`demo`]: shared state, counters, certificates, `--demo`.
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod connection;
+pub mod demo;
+pub mod doc_actor;
+pub mod hub;
+pub mod identity;
+pub mod metrics;
+pub mod routes;
+pub mod serve;
+pub mod state;
+pub mod storage;
+pub mod tls;

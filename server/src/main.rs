@@ -1,0 +1,152 @@
+//! `clubsync-server`: the binary. Parses flags, opens the data directory, and either serves or
+//! runs one admin command. All the work is in the library; this file is glue.
+
+mod admin_cli;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use clubsync_protocol::{Limits, StorageId};
+use clubsync_server::demo;
+use clubsync_server::identity::IdentityStore;
+use clubsync_server::serve::{Server, ServeConfig, TlsMode, shutdown_signal};
+use clubsync_server::storage::SharedStore;
+use tracing_subscriber::EnvFilter;
+
+/// The clubsync sync server: devices of volunteer clubs sync their records through it.
+///
+/// With no command it serves. Start a try-out server with a demo club:
+///
+///     clubsync-server --demo
+///
+/// A real server: create the data directory and a club, then serve over TLS:
+///
+///     clubsync-server init
+///     clubsync-server club create "Leeds University Club"
+///     clubsync-server invite --club "Leeds University Club" --role coordinator --name "Min-ji"
+///     clubsync-server --listen 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem
+#[derive(Parser, Debug)]
+#[command(version, verbatim_doc_comment)]
+struct Cli {
+    /// The directory holding the server's databases.
+    #[arg(long, env = "CLUBSYNC_DATA_DIR", default_value = "clubsync-data", global = true)]
+    data_dir: PathBuf,
+
+    /// The address and port to listen on.
+    #[arg(long, env = "CLUBSYNC_LISTEN", default_value = "127.0.0.1:3030")]
+    listen: SocketAddr,
+
+    /// PEM file with the TLS certificate chain (with --tls-key).
+    #[arg(long, env = "CLUBSYNC_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// PEM file with the TLS private key (with --tls-cert).
+    #[arg(long, env = "CLUBSYNC_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Serve TLS with a certificate made at start (for a club-room server on a LAN); its PEM is
+    /// written to the data directory so devices can pin it.
+    #[arg(long, conflicts_with = "tls_cert")]
+    self_signed: bool,
+
+    /// Allow plain HTTP on an address other than loopback. Tokens then cross the network in
+    /// the clear: only for a network you trust completely.
+    #[arg(long)]
+    insecure: bool,
+
+    /// Seconds an unused document stays in memory before it is unloaded.
+    #[arg(long, env = "CLUBSYNC_IDLE_UNLOAD_SECS", default_value_t = 300)]
+    idle_unload_secs: u64,
+
+    /// The largest websocket frame accepted from a device, in bytes.
+    #[arg(long, env = "CLUBSYNC_MAX_FRAME_BYTES", default_value_t = Limits::default().max_frame_bytes)]
+    max_frame_bytes: usize,
+
+    /// Set up a demo club in the data directory (default `clubsync-demo`), print invite codes,
+    /// and serve.
+    #[arg(long)]
+    demo: bool,
+
+    #[command(subcommand)]
+    command: Option<admin_cli::AdminCommand>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("CLUBSYNC_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let data_dir = if cli.demo && cli.data_dir == PathBuf::from("clubsync-data") {
+        PathBuf::from("clubsync-demo")
+    } else {
+        cli.data_dir.clone()
+    };
+    if let Some(command) = cli.command {
+        return admin_cli::run(command, &data_dir);
+    }
+
+    let tls = match (&cli.tls_cert, &cli.tls_key, cli.self_signed) {
+        (Some(cert), Some(key), _) => TlsMode::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        (_, _, true) => TlsMode::SelfSigned {
+            hosts: vec![
+                "localhost".into(),
+                cli.listen.ip().to_string(),
+            ],
+        },
+        _ => TlsMode::Off,
+    };
+    if matches!(tls, TlsMode::Off) && !cli.listen.ip().is_loopback() && !cli.insecure {
+        bail!(
+            "refusing plain HTTP on {}: device tokens would cross the network in the clear.\n\
+             Use --tls-cert/--tls-key, or --self-signed for a LAN, or --insecure if you must.",
+            cli.listen
+        );
+    }
+    let config = ServeConfig {
+        data_dir: data_dir.clone(),
+        listen: cli.listen,
+        tls,
+        idle_unload: Duration::from_secs(cli.idle_unload_secs),
+        limits: Limits {
+            max_frame_bytes: cli.max_frame_bytes,
+            ..Limits::default()
+        },
+    };
+
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let identity = Arc::new(IdentityStore::open(&data_dir)?);
+    let storage = Arc::new(SharedStore::open(&data_dir)?);
+    let storage_id = StorageId::new(demo::server_storage_id(&data_dir)?)?;
+    let invites = if cli.demo {
+        Some(demo::set_up(&identity, storage.as_ref())?)
+    } else {
+        None
+    };
+
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let server = Server::new(identity, storage, storage_id, &config);
+        server
+            .run(&config, shutdown_signal(), move |addr, scheme| {
+                println!("clubsync-server listening on {scheme}://{addr}");
+                println!("  sync endpoint: {}://{addr}/sync", if scheme == "https" { "wss" } else { "ws" });
+                if let Some(invites) = &invites {
+                    demo::print_invites(invites, scheme, addr);
+                }
+            })
+            .await
+    })?;
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! Starting and stopping the server: open the stores, bind, serve with or without TLS, and on
+//! SIGTERM or Ctrl-C shut down gracefully: stop accepting, close every websocket with "going
+//! away", let every document commit and unload, then exit.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clubsync_protocol::{Limits, StorageId};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::hub::DocumentHub;
+use crate::identity::IdentityStore;
+use crate::metrics::Metrics;
+use crate::routes;
+use crate::state::AppState;
+use crate::storage::SharedStore;
+use crate::tls;
+
+/// How long shutdown waits for connections and documents before giving up.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// How the server speaks TLS.
+#[derive(Clone, Debug)]
+pub enum TlsMode {
+    /// Plain HTTP (loopback, or `--insecure`).
+    Off,
+    /// Certificate chain and key from PEM files.
+    Files {
+        /// The certificate chain.
+        cert: PathBuf,
+        /// The private key.
+        key: PathBuf,
+    },
+    /// A certificate made at start for these host names; its PEM is written to the data dir.
+    SelfSigned {
+        /// Host names and addresses the certificate is for.
+        hosts: Vec<String>,
+    },
+}
+
+/// Everything `serve` needs, resolved from flags and environment.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Where the databases live.
+    pub data_dir: PathBuf,
+    /// The address to listen on.
+    pub listen: SocketAddr,
+    /// TLS or not.
+    pub tls: TlsMode,
+    /// How long an unused document stays in memory.
+    pub idle_unload: Duration,
+    /// What one connection may send.
+    pub limits: Limits,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// TLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// Writing a file in the data directory failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The running server's parts, for `serve` and tests.
+pub struct Server {
+    /// Shared state.
+    pub state: AppState,
+}
+
+impl Server {
+    /// Builds the server around opened stores.
+    pub fn new(
+        identity: Arc<IdentityStore>,
+        storage: Arc<SharedStore>,
+        storage_id: StorageId,
+        config: &ServeConfig,
+    ) -> Self {
+        let shutdown = CancellationToken::new();
+        let metrics = Arc::new(Metrics::default());
+        let hub = DocumentHub::new(
+            storage,
+            identity.clone(),
+            metrics.clone(),
+            config.idle_unload,
+            shutdown.clone(),
+        );
+        let state = AppState::new(
+            identity,
+            hub,
+            metrics,
+            config.limits.clone(),
+            storage_id,
+            shutdown,
+        );
+        Self { state }
+    }
+
+    /// Serves until `stop` completes (a signal), then shuts down gracefully.
+    /// `on_listening` is called with the bound address and scheme once the socket is open.
+    pub async fn run(
+        self,
+        config: &ServeConfig,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+        on_listening: impl FnOnce(SocketAddr, &'static str),
+    ) -> Result<(), ServeError> {
+        let tcp = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = tcp.local_addr().map_err(|source| ServeError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let state = self.state.clone();
+        let shutdown = state.shutdown.clone();
+        tokio::spawn(watch_revocations(state.clone()));
+        let app = routes::app(state.clone());
+        let graceful = {
+            let shutdown = shutdown.clone();
+            async move {
+                tokio::select! {
+                    _ = stop => {}
+                    _ = shutdown.cancelled() => {}
+                }
+                info!("shutting down: closing connections");
+                shutdown.cancel();
+            }
+        };
+        let tls_config = match &config.tls {
+            TlsMode::Off => None,
+            TlsMode::Files { cert, key } => Some(tls::from_pem_files(cert, key)?),
+            TlsMode::SelfSigned { hosts } => {
+                let (cert, key) = tls::self_signed_pem(hosts)?;
+                let path = config.data_dir.join("self-signed-cert.pem");
+                std::fs::write(&path, &cert).map_err(|source| ServeError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                info!(path = %path.display(), "self-signed certificate written; devices pin it");
+                Some(tls::from_pem(&cert, &key)?)
+            }
+        };
+        let served = match tls_config {
+            None => {
+                on_listening(addr, "http");
+                axum::serve(tcp, app)
+                    .with_graceful_shutdown(graceful)
+                    .await
+            }
+            Some(config) => {
+                let listener = tls::TlsListener::new(tcp, config).map_err(|source| {
+                    ServeError::Bind {
+                        addr,
+                        source,
+                    }
+                })?;
+                on_listening(addr, "https");
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(graceful)
+                    .await
+            }
+        };
+        if let Err(e) = served {
+            warn!(%e, "server stopped with an error");
+        }
+        // Websockets saw the token and are closing; wait for them and for every document.
+        shutdown.cancel();
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            state.live.wait_all_closed().await;
+            state.hub.drain().await;
+        })
+        .await;
+        if drained.is_err() {
+            warn!("shutdown grace period over; exiting with work still open");
+        } else {
+            info!("every change is committed; bye");
+        }
+        Ok(())
+    }
+}
+
+/// How often the server looks for devices revoked by the admin CLI or API.
+const REVOCATION_POLL: Duration = Duration::from_millis(250);
+
+/// Closes the live connections of every device revoked since the server started, within
+/// [`REVOCATION_POLL`]. Polling the database also catches revocations made by the admin CLI
+/// in another process.
+async fn watch_revocations(state: AppState) {
+    let mut since = crate::routes::now_ms();
+    let mut tick = tokio::time::interval(REVOCATION_POLL);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = state.shutdown.cancelled() => return,
+        }
+        let identity = state.identity.clone();
+        let from = since;
+        let revoked = tokio::task::spawn_blocking(move || identity.revoked_since(from)).await;
+        let Ok(Ok(revoked)) = revoked else {
+            warn!("could not read revocations; will retry");
+            continue;
+        };
+        for (device, at) in revoked {
+            since = since.max(at.0);
+            let closed = state.live.refuse_device(
+                device,
+                "this device was revoked by a coordinator; ask them for a new invite if that is a mistake",
+            );
+            if closed > 0 {
+                info!(%device, closed, "closed the connections of a revoked device");
+            }
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,420 @@
+//! Test harness: the real `clubsync-server` binary on an ephemeral loopback port with a
+//! temporary data directory, and test devices that speak protocol "1" over real websockets
+//! through the protocol crate's `ClientSession`.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ROOT, ReadDoc};
+use clubsync_protocol::message::PeerMetadata;
+use clubsync_protocol::{ClientAction, ClientSession, DocumentId, Limits, PeerId, StorageId};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::WebSocketStream;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_clubsync-server");
+
+/// A running server process; killed when dropped.
+pub struct ServerProcess {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub scheme: String,
+    /// Demo invite codes by person name ("Coordinator Kim", "Volunteer Lee", ...).
+    pub invites: BTreeMap<String, String>,
+    pub data_dir: PathBuf,
+    pub stdout_rest: mpsc::Receiver<String>,
+}
+
+impl ServerProcess {
+    /// Starts `clubsync-server --demo` in `data_dir` with extra flags, and waits until it listens.
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .env("CLUBSYNC_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut addr = None;
+        let mut scheme = String::new();
+        let mut invites = BTreeMap::new();
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the server prints its address within 30 s");
+            if let Some(rest) = line.strip_prefix("clubsync-server listening on ") {
+                let (s, a) = rest.split_once("://").expect("scheme://addr");
+                scheme = s.to_owned();
+                addr = Some(a.parse().expect("a socket address"));
+            }
+            for name in ["Coordinator Kim", "Volunteer Lee", "Volunteer Park", "Observer Choi"] {
+                if let Some(rest) = line.trim_start().strip_prefix(name) {
+                    let code = rest.split_whitespace().last().expect("a code").to_owned();
+                    invites.insert(name.to_owned(), code);
+                }
+            }
+            if line.starts_with("Stop the server") {
+                break;
+            }
+        }
+        Self {
+            child,
+            addr: addr.expect("an address was printed"),
+            scheme,
+            invites,
+            data_dir: data_dir.to_owned(),
+            stdout_rest: rx,
+        }
+    }
+
+    /// Redeems an invite over `POST /api/join`; returns the JSON answer.
+    pub fn join(&self, invite: &str, device_name: &str) -> (u16, serde_json::Value) {
+        let body = serde_json::json!({ "invite": invite, "device_name": device_name }).to_string();
+        http(self.addr, "POST", "/api/join", &[("content-type", "application/json")], &body)
+    }
+
+    /// Redeems the demo invite of `person` and returns the device token.
+    pub fn token_for(&self, person: &str) -> String {
+        let (status, body) = self.join(&self.invites[person], person);
+        assert_eq!(status, 200, "joining as {person}: {body}");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    pub fn ws_url(&self, token: Option<&str>) -> String {
+        let scheme = if self.scheme == "https" { "wss" } else { "ws" };
+        match token {
+            Some(t) => format!("{scheme}://{}/sync?token={t}", self.addr),
+            None => format!("{scheme}://{}/sync", self.addr),
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        wait_with_timeout(&mut self.child, Duration::from_secs(30))
+    }
+
+    /// Kills the server with SIGKILL, as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server did not exit in time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs an admin subcommand against a data directory; returns (success, stdout + stderr).
+pub fn admin(data_dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("CLUBSYNC_LOG", "warn")
+        .output()
+        .expect("the admin command runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// A minimal HTTP/1.1 request over a plain socket; returns the status and the JSON body (or
+/// the body as a JSON string when it is not JSON).
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, serde_json::Value) {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status: u16 = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let json = serde_json::from_str(body).unwrap_or(serde_json::Value::String(body.to_owned()));
+    (status, json)
+}
+
+/// What a test device saw besides sync messages.
+#[derive(Debug, Default)]
+pub struct Seen {
+    pub unavailable: Vec<DocumentId>,
+    pub closed: Option<String>,
+    pub ephemeral: Vec<Vec<u8>>,
+}
+
+/// A device: its documents, and a protocol session over a real websocket.
+pub struct Device<S> {
+    pub docs: BTreeMap<DocumentId, Automerge>,
+    session: ClientSession,
+    ws: WebSocketStream<S>,
+    pub seen: Seen,
+}
+
+/// Connects a device over plain websockets and completes the handshake.
+pub async fn connect(
+    url: &str,
+) -> Result<Device<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>, String> {
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| describe_ws_error(e))?;
+    Device::handshake(ws).await
+}
+
+/// The status and body of a refused upgrade, as text.
+pub fn describe_ws_error(e: tokio_tungstenite::tungstenite::Error) -> String {
+    match e {
+        tokio_tungstenite::tungstenite::Error::Http(response) => {
+            let status = response.status().as_u16();
+            let body = response
+                .body()
+                .as_ref()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            format!("{status} {body}")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Connects over a given stream (TLS) to a URL.
+pub async fn connect_on<S>(stream: S, url: &str) -> Result<Device<S>, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let request = url.into_client_request().map_err(|e| e.to_string())?;
+    let (ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .map_err(|e| describe_ws_error(e))?;
+    Device::handshake(ws).await
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Device<S> {
+    async fn handshake(mut ws: WebSocketStream<S>) -> Result<Self, String> {
+        let metadata = PeerMetadata {
+            storage_id: Some(StorageId::random()),
+            is_ephemeral: false,
+        };
+        let (mut session, join) = ClientSession::connect(PeerId::random(), metadata, Limits::default());
+        ws.send(WsMessage::Binary(join.into()))
+            .await
+            .map_err(|e| e.to_string())?;
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .map_err(|_| "no answer to join".to_owned())?;
+        match frame {
+            Some(Ok(WsMessage::Binary(bytes))) => {
+                let actions = session.receive_frame(&bytes);
+                if !matches!(actions.first(), Some(ClientAction::Joined { .. })) {
+                    return Err(format!("unexpected answer to join: {actions:?}"));
+                }
+            }
+            other => return Err(format!("unexpected answer to join: {other:?}")),
+        }
+        Ok(Self {
+            docs: BTreeMap::new(),
+            session,
+            ws,
+            seen: Seen::default(),
+        })
+    }
+
+    /// A local edit: one change putting `key = value` at the root.
+    pub fn edit(&mut self, doc: DocumentId, key: &str, value: i64) {
+        let d = self.docs.entry(doc).or_default();
+        let mut tx = d.transaction();
+        tx.put(ROOT, key, value).expect("put");
+        tx.commit();
+    }
+
+    /// Wants a document it does not have.
+    pub fn want(&mut self, doc: DocumentId) {
+        self.docs.entry(doc).or_default();
+    }
+
+    pub fn value(&self, doc: DocumentId, key: &str) -> Option<i64> {
+        let d = self.docs.get(&doc)?;
+        match d.get(ROOT, key).ok()?? {
+            (automerge::Value::Scalar(s), _) => s.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// Sends a raw websocket message (for bad-input tests).
+    pub async fn send_raw(&mut self, message: WsMessage) {
+        let _ = self.ws.send(message).await;
+    }
+
+    /// Offers every document, then handles frames until none arrives for `quiet`, the
+    /// connection closes, or `limit` passes.
+    pub async fn sync(&mut self, quiet: Duration, limit: Duration) {
+        let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+        for id in ids {
+            let actions = self.session.sync_document(id, &self.docs[&id]);
+            self.handle(actions).await;
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.seen.closed.is_none() && tokio::time::Instant::now() < deadline {
+            match tokio::time::timeout(quiet, self.ws.next()).await {
+                Err(_) => break,
+                Ok(Some(Ok(WsMessage::Binary(bytes)))) => {
+                    let actions = self.session.receive_frame(&bytes);
+                    self.handle(actions).await;
+                }
+                Ok(Some(Ok(WsMessage::Close(frame)))) => {
+                    self.seen.closed = Some(frame.map(|f| format!("{} {}", u16::from(f.code), f.reason)).unwrap_or_default());
+                }
+                Ok(Some(Ok(_))) => {}
+                Ok(Some(Err(e))) => self.seen.closed = Some(e.to_string()),
+                Ok(None) => self.seen.closed = Some("closed".into()),
+            }
+        }
+    }
+
+    async fn handle(&mut self, actions: Vec<ClientAction>) {
+        let mut work: std::collections::VecDeque<ClientAction> = actions.into();
+        while let Some(action) = work.pop_front() {
+            match action {
+                ClientAction::Send(frame) => {
+                    let _ = self.ws.send(WsMessage::Binary(frame.into())).await;
+                }
+                ClientAction::Sync { document_id, message } => {
+                    let d = self.docs.entry(document_id).or_default();
+                    match self.session.apply(document_id, message, d) {
+                        Ok(_) => work.extend(self.session.committed(document_id, d)),
+                        Err(e) => self.seen.closed = Some(e.to_string()),
+                    }
+                }
+                ClientAction::Unavailable(id) => self.seen.unavailable.push(id),
+                ClientAction::Ephemeral(e) => self.seen.ephemeral.push(e.data),
+                ClientAction::Close(e) => self.seen.closed = Some(e.to_string()),
+                ClientAction::Joined { .. } | ClientAction::Report(_) => {}
+            }
+        }
+    }
+
+    /// Sends an ephemeral message about a document.
+    pub async fn ephemeral(&mut self, doc: DocumentId, data: Vec<u8>) {
+        if let Some(frame) = self.session.ephemeral_frame(doc, "session", 1, data) {
+            let _ = self.ws.send(WsMessage::Binary(frame.into())).await;
+        }
+    }
+}
+
+pub const QUIET: Duration = Duration::from_millis(400);
+pub const LIMIT: Duration = Duration::from_secs(20);
+
+/// Real club records, written through `clubsync-core` as a device would.
+pub mod records {
+    use automerge::Automerge;
+    use clubsync_core::collection::{DonationSource, NewCollection, NewDonation, StreetCollection};
+    use clubsync_core::currency::Currency;
+    use clubsync_core::document::TypedDocument;
+    use clubsync_core::ids::{DonationId, MemberId};
+    use clubsync_core::money::Money;
+    use clubsync_core::timestamp::Timestamp;
+    use clubsync_protocol::DocumentId;
+
+    fn gbp() -> Currency {
+        Currency::new("GBP").expect("GBP is a currency")
+    }
+
+    /// A new street collection document.
+    pub fn new_collection(title: &str) -> Automerge {
+        let new = NewCollection {
+            club: DocumentId::random(),
+            title: title.into(),
+            currency: gbp(),
+        };
+        StreetCollection::create(None, &new, Timestamp(1_764_000_000_000))
+            .expect("a valid collection")
+            .automerge()
+            .clone()
+    }
+
+    /// Records a card donation of `pence` in a collection document.
+    pub fn record_donation(doc: &mut Automerge, pence: i64) {
+        let mut collection =
+            StreetCollection::from_automerge(doc.clone()).expect("a collection document");
+        let at = Timestamp(1_764_000_000_000 + pence);
+        collection
+            .record_donation(&NewDonation {
+                id: DonationId::new_v7(at),
+                source: DonationSource::Card,
+                amount: Money::new(pence, gbp()),
+                at,
+                collector: MemberId::new_v7(at),
+                device: "test".into(),
+                note: None,
+            })
+            .expect("a valid donation");
+        *doc = collection.automerge().clone();
+    }
+
+    /// (number of donations, total in pence) of a collection document.
+    pub fn donations(doc: &Automerge) -> (usize, i64) {
+        let collection =
+            StreetCollection::from_automerge(doc.clone()).expect("a collection document");
+        let donations = collection.donations().expect("donations read");
+        (donations.len(), donations.iter().map(|d| d.amount.minor).sum())
+    }
+}

@@ -1,0 +1,124 @@
+//! The server end to end: the real binary, real websockets on loopback, real SQLite files.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use clubsync_protocol::DocumentId;
+use common::records::{donations, new_collection, record_donation};
+use common::{LIMIT, QUIET, ServerProcess, admin, connect};
+
+#[tokio::test]
+async fn two_devices_of_one_club_converge() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let lee = server.token_for("Volunteer Lee");
+    let park = server.token_for("Volunteer Park");
+
+    // 1. Lee records two donations in a new street collection and syncs.
+    let collection = DocumentId::random();
+    let mut phone_a = connect(&server.ws_url(Some(&lee))).await.expect("Lee connects");
+    let mut doc = new_collection("High Street, Saturday");
+    record_donation(&mut doc, 500);
+    record_donation(&mut doc, 1000);
+    phone_a.docs.insert(collection, doc);
+    phone_a.sync(QUIET, LIMIT).await;
+    assert_eq!(phone_a.seen.closed, None);
+
+    // 2. Park asks for the document and gets both donations.
+    let mut phone_b = connect(&server.ws_url(Some(&park))).await.expect("Park connects");
+    phone_b.want(collection);
+    phone_b.sync(QUIET, LIMIT).await;
+    assert_eq!(donations(&phone_b.docs[&collection]), (2, 1500));
+
+    // 3. Park records one more; Lee, still connected, receives it by relay.
+    record_donation(phone_b.docs.get_mut(&collection).expect("held"), 200);
+    phone_b.sync(QUIET, LIMIT).await;
+    phone_a.sync(QUIET, LIMIT).await;
+    assert_eq!(donations(&phone_a.docs[&collection]), (3, 1700));
+}
+
+#[tokio::test]
+async fn a_device_without_a_valid_token_is_refused_with_a_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+
+    let err = connect(&server.ws_url(None)).await.err().expect("refused");
+    assert!(err.starts_with("401") && err.contains("no device token"), "{err}");
+
+    let err = connect(&server.ws_url(Some("cst_not-a-real-token")))
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.starts_with("401"), "{err}");
+}
+
+#[tokio::test]
+async fn invites_are_one_time_and_unknown_codes_are_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let code = server.invites["Volunteer Lee"].clone();
+    let (status, _) = server.join(&code, "Lee's phone");
+    assert_eq!(status, 200);
+    let (status, body) = server.join(&code, "Lee's second phone");
+    assert_eq!(status, 410, "{body}");
+    assert_eq!(body["error"], "invite_used");
+    let (status, body) = server.join("NOPE-NOPE-NO", "a phone");
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("like K7QM-X2PA-9F")), "{body}");
+    let (status, body) = server.join("K7QM-X2PA-9F", "a phone");
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"], "invite_not_found");
+}
+
+#[tokio::test]
+async fn a_revoked_device_is_cut_off_within_a_second_and_refused_after() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let (status, joined) = server.join(&server.invites["Volunteer Lee"], "Lee's phone");
+    assert_eq!(status, 200);
+    let token = joined["token"].as_str().expect("token").to_owned();
+    let device = joined["device_id"].as_str().expect("device id").to_owned();
+
+    let mut phone = connect(&server.ws_url(Some(&token))).await.expect("connects");
+    phone.want(DocumentId::random());
+    phone.sync(QUIET, Duration::from_secs(1)).await;
+    assert_eq!(phone.seen.closed, None);
+
+    // A coordinator revokes the phone from the command line while it is connected.
+    let (ok, out) = admin(dir.path(), &["revoke", &device]);
+    assert!(ok, "{out}");
+    let started = Instant::now();
+    phone.sync(Duration::from_secs(3), Duration::from_secs(3)).await;
+    let closed = phone.seen.closed.clone().expect("the connection was closed");
+    assert!(started.elapsed() < Duration::from_millis(1500), "took {:?}", started.elapsed());
+    assert!(closed.contains("revoked"), "{closed}");
+
+    let err = connect(&server.ws_url(Some(&token))).await.err().expect("refused");
+    assert!(err.starts_with("401") && err.contains("revoked"), "{err}");
+}
+
+#[tokio::test]
+async fn a_restart_keeps_everything() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let collection = DocumentId::random();
+    let token = {
+        let server = ServerProcess::start(dir.path(), &[]);
+        let token = server.token_for("Volunteer Lee");
+        let mut phone = connect(&server.ws_url(Some(&token))).await.expect("connects");
+        let mut doc = new_collection("Concert");
+        for i in 0..20 {
+            record_donation(&mut doc, 100 + i);
+        }
+        phone.docs.insert(collection, doc);
+        phone.sync(QUIET, LIMIT).await;
+        let status = server.terminate();
+        assert!(status.success(), "graceful shutdown exits 0: {status}");
+        token
+    };
+    let server = ServerProcess::start(dir.path(), &[]);
+    let mut laptop = connect(&server.ws_url(Some(&token))).await.expect("reconnects");
+    laptop.want(collection);
+    laptop.sync(QUIET, LIMIT).await;
+    assert_eq!(donations(&laptop.docs[&collection]), (20, (100..120).sum()));
+}

@@ -1,0 +1,138 @@
+//! Checks on a peer's automerge sync message that automerge itself does not make.
+//!
+//! `automerge::sync::Message::decode` (automerge 0.12) accepts bloom filters whose parameters
+//! break the *next* `generate_sync_message` for that peer: a filter with entries but no bits makes
+//! `BloomFilter::get_probes` divide by zero (a panic), and a filter asking for billions of probes
+//! makes it allocate and fill a `Vec` that large (memory exhaustion, which no `catch_unwind` can
+//! stop). Both happen while *we* generate, long after the message was received, so one bad message
+//! from any peer could take a server down. Every sync message from a peer goes through [`decode`]
+//! or [`check`] before it is applied. Found by the `server_session` fuzz target.
+
+use automerge::sync;
+
+/// The most bloom filter probes accepted. automerge and automerge-repo use 7.
+pub(crate) const MAX_BLOOM_PROBES: u64 = 64;
+
+/// Decodes a sync message and checks it; the error says what is wrong, for a log reader.
+pub(crate) fn decode(data: &[u8]) -> Result<sync::Message, String> {
+    let message = sync::Message::decode(data).map_err(|e| e.to_string())?;
+    check(&message)?;
+    Ok(message)
+}
+
+/// Checks a decoded sync message: every bloom filter must be one automerge can use safely.
+pub(crate) fn check(message: &sync::Message) -> Result<(), String> {
+    message
+        .have
+        .iter()
+        .try_for_each(|have| check_bloom(&have.bloom.to_bytes()))
+}
+
+/// Checks an encoded bloom filter: `num_entries`, `num_bits_per_entry`, `num_probes` (LEB128),
+/// then the bits. An empty encoding is the empty filter, which is always safe.
+fn check_bloom(encoded: &[u8]) -> Result<(), String> {
+    let mut rest = encoded;
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let entries = read_leb128(&mut rest)?;
+    let _bits_per_entry = read_leb128(&mut rest)?;
+    let probes = read_leb128(&mut rest)?;
+    if entries == 0 {
+        // automerge never reads the bits of a filter without entries.
+        return Ok(());
+    }
+    if rest.is_empty() {
+        return Err(format!("bloom filter of {entries} entries has no bits"));
+    }
+    // automerge computes the number of bits as a u32.
+    if rest.len() > (u32::MAX / 8) as usize {
+        return Err(format!("bloom filter of {} bytes is too large", rest.len()));
+    }
+    if probes > MAX_BLOOM_PROBES {
+        return Err(format!(
+            "bloom filter asks for {probes} probes per hash (at most {MAX_BLOOM_PROBES} accepted)"
+        ));
+    }
+    Ok(())
+}
+
+fn read_leb128(input: &mut &[u8]) -> Result<u64, String> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let Some((&byte, rest)) = input.split_first() else {
+            break;
+        };
+        *input = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err("bloom filter has a truncated or overlong number".into())
+}
+
+/// A first sync message whose one bloom filter is the encoded `bloom`, as a hostile peer would
+/// send it. The peer has a change of its own, so the receiver's next `generate_sync_message`
+/// consults the filter (for a peer with no heads, automerge sends the whole document instead).
+#[cfg(test)]
+pub(crate) fn message_with_bloom(bloom: &[u8]) -> sync::Message {
+    use automerge::sync::{BloomFilter, Have, SyncDoc};
+    use automerge::transaction::Transactable;
+    let mut peer = automerge::Automerge::new();
+    let mut tx = peer.transaction();
+    tx.put(automerge::ROOT, "hostile", 1)
+        .expect("put on a fresh doc");
+    tx.commit();
+    let mut message = peer
+        .generate_sync_message(&mut sync::State::new())
+        .expect("a first message");
+    message.have = vec![Have {
+        last_sync: Vec::new(),
+        bloom: BloomFilter::try_from(bloom).expect("a parseable bloom filter"),
+    }];
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::sync::SyncDoc;
+    use automerge::transaction::Transactable;
+    use automerge::{Automerge, ROOT};
+
+    #[test]
+    fn real_messages_pass() {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "donation", 25).expect("put");
+        tx.commit();
+        let message = doc
+            .generate_sync_message(&mut sync::State::new())
+            .expect("a first message");
+        assert!(!message.have[0].bloom.to_bytes().is_empty());
+        assert_eq!(decode(&message.clone().encode()), Ok(message));
+    }
+
+    #[test]
+    fn a_bloom_filter_without_bits_is_refused() {
+        // One entry, zero bits per entry, seven probes: no bits at all.
+        let message = message_with_bloom(&[1, 0, 7]);
+        let error = decode(&message.encode()).expect_err("refused");
+        assert!(error.contains("no bits"), "{error}");
+    }
+
+    #[test]
+    fn a_bloom_filter_with_billions_of_probes_is_refused() {
+        // One entry, ten bits per entry, u32::MAX probes, two bytes of bits.
+        let message = message_with_bloom(&[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0]);
+        let error = check(&message).expect_err("refused");
+        assert!(error.contains("probes"), "{error}");
+    }
+
+    #[test]
+    fn leb128_that_never_ends_is_an_error() {
+        assert!(check_bloom(&[0x80; 12]).is_err());
+        assert!(check_bloom(&[0x81]).is_err());
+    }
+}
