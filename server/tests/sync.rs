@@ -122,3 +122,49 @@ async fn a_restart_keeps_everything() {
     laptop.sync(QUIET, LIMIT).await;
     assert_eq!(donations(&laptop.docs[&collection]), (20, (100..120).sum()));
 }
+
+#[tokio::test]
+async fn tls_with_a_self_signed_certificate_works_end_to_end() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--self-signed"]);
+    assert_eq!(server.scheme, "https");
+    let cert = dir.path().join("self-signed-cert.pem");
+
+    // 1. A device that pins the certificate joins and syncs a collection over wss://.
+    let (status, joined) = common::tls::join(server.addr, &cert, &server.invites["Volunteer Lee"]).await;
+    assert_eq!(status, 200, "{joined}");
+    let token = joined["token"].as_str().expect("token");
+    let url = format!("wss://localhost:{}/sync?token={token}", server.addr.port());
+    let stream = common::tls::connect(server.addr, &cert).await.expect("TLS handshake");
+    let mut phone = common::connect_on(stream, &url).await.expect("websocket over TLS");
+    let collection = DocumentId::random();
+    let mut doc = new_collection("Over TLS");
+    record_donation(&mut doc, 250);
+    phone.docs.insert(collection, doc);
+    phone.sync(QUIET, LIMIT).await;
+    assert_eq!(phone.seen.closed, None);
+
+    // 2. A second device reads it back over TLS.
+    let stream = common::tls::connect(server.addr, &cert).await.expect("TLS handshake");
+    let mut laptop = common::connect_on(stream, &url).await.expect("websocket over TLS");
+    laptop.want(collection);
+    laptop.sync(QUIET, LIMIT).await;
+    assert_eq!(donations(&laptop.docs[&collection]), (1, 250));
+
+    // 3. Plain HTTP to the TLS port gets nothing.
+    let plain = connect(&format!("ws://{}/sync?token={token}", server.addr)).await;
+    assert!(plain.is_err());
+}
+
+#[test]
+fn plain_http_on_a_public_address_is_refused_unless_insecure() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(common::BIN)
+        .args(["--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refusing plain HTTP") && err.contains("--self-signed"), "{err}");
+}
