@@ -256,6 +256,14 @@ fn club_profile(
     currency: &str,
     club_type: ClubTypeArg,
 ) -> anyhow::Result<ClubProfile> {
+    // Checked here too, so a name the club table would refuse never leaves a stored document.
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > identity::MAX_NAME_CHARS {
+        bail!(
+            "the club name must be 1 to {} characters",
+            identity::MAX_NAME_CHARS
+        );
+    }
     let country = country.trim().to_ascii_uppercase();
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         bail!("--country {country:?} is not a two-letter ISO 3166-1 code such as GB, DE or KE");
@@ -265,7 +273,7 @@ fn club_profile(
         bail!("--currency {code:?} is not an ISO 4217 currency code such as GBP, EUR or KES");
     };
     Ok(ClubProfile {
-        name: name.trim().to_owned(),
+        name: name.to_owned(),
         club_type: club_type.into(),
         country,
         currency,

@@ -36,6 +36,14 @@ impl From<IdentityError> for ApiError {
             IdentityError::InviteNotFound => (StatusCode::NOT_FOUND, "invite_not_found"),
             IdentityError::InviteExpired { .. } => (StatusCode::GONE, "invite_expired"),
             IdentityError::InviteAlreadyUsed { .. } => (StatusCode::GONE, "invite_used"),
+            IdentityError::Database(_) | IdentityError::Corrupt { .. } => {
+                tracing::error!(%e, "identity store failed");
+                return Self {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    error: "internal",
+                    message: "the server could not read its database; try again later".into(),
+                };
+            }
             _ => (StatusCode::BAD_REQUEST, "refused"),
         };
         Self {

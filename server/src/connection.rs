@@ -10,9 +10,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use automerge::sync;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use clubsync_protocol::message::{Ephemeral, PeerMetadata};
-use clubsync_protocol::{
-    Access, DocumentId, ProtocolError, ServerAction, ServerConnection,
-};
+use clubsync_protocol::{Access, DocumentId, ProtocolError, ServerAction, ServerConnection};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tracing::{debug, info};
@@ -101,7 +99,17 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
             },
             _ = shutdown.cancelled() => break (CLOSE_GOING_AWAY, "the server is shutting down".into()),
         };
-        if let Some(close) = carry_out(actions, &mut session, &peer, conn, &device, &state, &mut sink).await {
+        if let Some(close) = carry_out(
+            actions,
+            &mut session,
+            &peer,
+            conn,
+            &device,
+            &state,
+            &mut sink,
+        )
+        .await
+        {
             break close;
         }
     };
@@ -140,7 +148,10 @@ async fn carry_out(
     while let Some(action) = work.pop_front() {
         match action {
             ServerAction::Send(frame) => {
-                state.metrics.bytes_out.fetch_add(frame.len() as u64, Relaxed);
+                state
+                    .metrics
+                    .bytes_out
+                    .fetch_add(frame.len() as u64, Relaxed);
                 if sink.send(WsMessage::Binary(frame.into())).await.is_err() {
                     return Some((CLOSE_NORMAL, String::new()));
                 }
@@ -220,7 +231,9 @@ fn reason_label(e: &ProtocolError) -> &'static str {
         ProtocolError::Decode(d) if d.is_unknown_type() => "unknown_message_type",
         ProtocolError::Decode(_) => "malformed_frame",
         ProtocolError::TextFrame => "text_frame",
-        ProtocolError::HandshakeExpected { .. } | ProtocolError::RepeatedHandshake(_) => "handshake",
+        ProtocolError::HandshakeExpected { .. } | ProtocolError::RepeatedHandshake(_) => {
+            "handshake"
+        }
         ProtocolError::UnsupportedVersion(_) => "unsupported_version",
         ProtocolError::ForgedSender { .. } => "forged_sender",
         ProtocolError::WrongTarget(_) => "wrong_target",

@@ -103,7 +103,12 @@ pub fn print_invites(invites: &[DemoInvite], scheme: &str, addr: SocketAddr) {
     println!();
     println!("Demo club \"{DEMO_CLUB}\" is ready. One-time invite codes (valid 7 days):");
     for invite in invites {
-        println!("  {:<18} {:<12} {}", invite.name, format!("{:?}", invite.role).to_lowercase(), invite.code);
+        println!(
+            "  {:<18} {:<12} {}",
+            invite.name,
+            format!("{:?}", invite.role).to_lowercase(),
+            invite.code
+        );
     }
     println!();
     println!("Join from a laptop:  clubsync join {scheme}://{addr} <code>");

@@ -177,10 +177,9 @@ impl DocActor {
                         }
                         Err(e) => {
                             warn!(document = %self.id, %e, "refused malformed changes");
-                            let _ = peer.outbox.send(Outbound::Refuse(format!(
-                                "document {}: {e}",
-                                self.id
-                            )));
+                            let _ = peer
+                                .outbox
+                                .send(Outbound::Refuse(format!("document {}: {e}", self.id)));
                             // Memory may hold part of the bad message: start again from disk.
                             chunks.clear();
                             self.reload(hub).await;
@@ -256,10 +255,12 @@ impl DocActor {
         let identity = hub.inner.identity.clone();
         let (id, club, device) = (self.id, creator.club, creator.device);
         let now = now_ms();
-        tokio::task::spawn_blocking(move || identity.register_document(&id, club, kind, device, now))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(move || {
+            identity.register_document(&id, club, kind, device, now)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
         self.owner = Some(club);
         let strangers: Vec<ConnId> = self
             .peers

@@ -13,7 +13,7 @@ use clap::Parser;
 use clubsync_protocol::{Limits, StorageId};
 use clubsync_server::demo;
 use clubsync_server::identity::IdentityStore;
-use clubsync_server::serve::{Server, ServeConfig, TlsMode, shutdown_signal};
+use clubsync_server::serve::{ServeConfig, Server, TlsMode, shutdown_signal};
 use clubsync_server::storage::SharedStore;
 use tracing_subscriber::EnvFilter;
 
@@ -26,14 +26,19 @@ use tracing_subscriber::EnvFilter;
 /// A real server: create the data directory and a club, then serve over TLS:
 ///
 ///     clubsync-server init
-///     clubsync-server club create "Leeds University Club"
+///     clubsync-server club create "Leeds University Club" --country GB --currency GBP
 ///     clubsync-server invite --club "Leeds University Club" --role coordinator --name "Min-ji"
 ///     clubsync-server --listen 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem
 #[derive(Parser, Debug)]
 #[command(version, verbatim_doc_comment)]
 struct Cli {
     /// The directory holding the server's databases.
-    #[arg(long, env = "CLUBSYNC_DATA_DIR", default_value = "clubsync-data", global = true)]
+    #[arg(
+        long,
+        env = "CLUBSYNC_DATA_DIR",
+        default_value = "clubsync-data",
+        global = true
+    )]
     data_dir: PathBuf,
 
     /// The address and port to listen on.
@@ -94,7 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
 
-    let data_dir = if cli.demo && cli.data_dir == PathBuf::from("clubsync-data") {
+    let data_dir = if cli.demo && cli.data_dir.as_os_str() == "clubsync-data" {
         PathBuf::from("clubsync-demo")
     } else {
         cli.data_dir.clone()
@@ -109,10 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             key: key.clone(),
         },
         (_, _, true) => TlsMode::SelfSigned {
-            hosts: vec![
-                "localhost".into(),
-                cli.listen.ip().to_string(),
-            ],
+            hosts: vec!["localhost".into(), cli.listen.ip().to_string()],
         },
         _ => TlsMode::Off,
     };
@@ -151,7 +153,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         server
             .run(&config, shutdown_signal(), move |addr, scheme| {
                 println!("clubsync-server listening on {scheme}://{addr}");
-                println!("  sync endpoint: {}://{addr}/sync", if scheme == "https" { "wss" } else { "ws" });
+                println!(
+                    "  sync endpoint: {}://{addr}/sync",
+                    if scheme == "https" { "wss" } else { "ws" }
+                );
                 if let Some(invites) = &invites {
                     demo::print_invites(invites, scheme, addr);
                 }

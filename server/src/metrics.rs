@@ -2,10 +2,10 @@
 //!
 //! Plain atomics: every update is one relaxed add, cheap enough for the hot path.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::collections::BTreeMap;
 
 /// The server's counters and gauges.
 #[derive(Default)]
@@ -48,20 +48,62 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let gauge = |out: &mut String, name: &str, help: &str, kind: &str, v: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+            );
         };
-        gauge(&mut out, "clubsync_connections", "Open websocket connections.", "gauge", self.connections.load(Relaxed));
-        gauge(&mut out, "clubsync_loaded_documents", "Documents loaded in memory.", "gauge", self.loaded_documents.load(Relaxed));
-        gauge(&mut out, "clubsync_changes_persisted_total", "Changes committed to storage.", "counter", self.changes_persisted.load(Relaxed));
-        gauge(&mut out, "clubsync_commits_total", "Storage commits.", "counter", self.commits.load(Relaxed));
+        gauge(
+            &mut out,
+            "clubsync_connections",
+            "Open websocket connections.",
+            "gauge",
+            self.connections.load(Relaxed),
+        );
+        gauge(
+            &mut out,
+            "clubsync_loaded_documents",
+            "Documents loaded in memory.",
+            "gauge",
+            self.loaded_documents.load(Relaxed),
+        );
+        gauge(
+            &mut out,
+            "clubsync_changes_persisted_total",
+            "Changes committed to storage.",
+            "counter",
+            self.changes_persisted.load(Relaxed),
+        );
+        gauge(
+            &mut out,
+            "clubsync_commits_total",
+            "Storage commits.",
+            "counter",
+            self.commits.load(Relaxed),
+        );
         let _ = writeln!(
             out,
             "# HELP clubsync_commit_seconds_sum Time spent committing.\n# TYPE clubsync_commit_seconds_sum counter\nclubsync_commit_seconds_sum {}",
             self.commit_micros.load(Relaxed) as f64 / 1e6
         );
-        gauge(&mut out, "clubsync_bytes_in_total", "Bytes received in frames.", "counter", self.bytes_in.load(Relaxed));
-        gauge(&mut out, "clubsync_bytes_out_total", "Bytes sent in frames.", "counter", self.bytes_out.load(Relaxed));
-        let _ = writeln!(out, "# HELP clubsync_refusals_total Refused requests and connections by reason.\n# TYPE clubsync_refusals_total counter");
+        gauge(
+            &mut out,
+            "clubsync_bytes_in_total",
+            "Bytes received in frames.",
+            "counter",
+            self.bytes_in.load(Relaxed),
+        );
+        gauge(
+            &mut out,
+            "clubsync_bytes_out_total",
+            "Bytes sent in frames.",
+            "counter",
+            self.bytes_out.load(Relaxed),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP clubsync_refusals_total Refused requests and connections by reason.\n# TYPE clubsync_refusals_total counter"
+        );
         if let Ok(map) = self.refusals.lock() {
             for (reason, n) in map.iter() {
                 let _ = writeln!(out, "clubsync_refusals_total{{reason=\"{reason}\"}} {n}");

@@ -9,9 +9,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::{api, connection};
 use crate::identity::IdentityError;
 use crate::state::AppState;
+use crate::{api, connection};
 
 /// The router of the whole server.
 pub fn app(state: AppState) -> Router {

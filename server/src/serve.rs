@@ -166,17 +166,11 @@ impl Server {
         let served = match tls_config {
             None => {
                 on_listening(addr, "http");
-                axum::serve(tcp, app)
-                    .with_graceful_shutdown(graceful)
-                    .await
+                axum::serve(tcp, app).with_graceful_shutdown(graceful).await
             }
             Some(config) => {
-                let listener = tls::TlsListener::new(tcp, config).map_err(|source| {
-                    ServeError::Bind {
-                        addr,
-                        source,
-                    }
-                })?;
+                let listener = tls::TlsListener::new(tcp, config)
+                    .map_err(|source| ServeError::Bind { addr, source })?;
                 on_listening(addr, "https");
                 axum::serve(listener, app)
                     .with_graceful_shutdown(graceful)

@@ -17,7 +17,9 @@ async fn two_devices_of_one_club_converge() {
 
     // 1. Lee records two donations in a new street collection and syncs.
     let collection = DocumentId::random();
-    let mut phone_a = connect(&server.ws_url(Some(&lee))).await.expect("Lee connects");
+    let mut phone_a = connect(&server.ws_url(Some(&lee)))
+        .await
+        .expect("Lee connects");
     let mut doc = new_collection("High Street, Saturday");
     record_donation(&mut doc, 500);
     record_donation(&mut doc, 1000);
@@ -26,7 +28,9 @@ async fn two_devices_of_one_club_converge() {
     assert_eq!(phone_a.seen.closed, None);
 
     // 2. Park asks for the document and gets both donations.
-    let mut phone_b = connect(&server.ws_url(Some(&park))).await.expect("Park connects");
+    let mut phone_b = connect(&server.ws_url(Some(&park)))
+        .await
+        .expect("Park connects");
     phone_b.want(collection);
     phone_b.sync(QUIET, LIMIT).await;
     assert_eq!(donations(&phone_b.docs[&collection]), (2, 1500));
@@ -44,7 +48,10 @@ async fn a_device_without_a_valid_token_is_refused_with_a_reason() {
     let server = ServerProcess::start(dir.path(), &[]);
 
     let err = connect(&server.ws_url(None)).await.err().expect("refused");
-    assert!(err.starts_with("401") && err.contains("no device token"), "{err}");
+    assert!(
+        err.starts_with("401") && err.contains("no device token"),
+        "{err}"
+    );
 
     let err = connect(&server.ws_url(Some("cst_not-a-real-token")))
         .await
@@ -65,7 +72,12 @@ async fn invites_are_one_time_and_unknown_codes_are_named() {
     assert_eq!(body["error"], "invite_used");
     let (status, body) = server.join("NOPE-NOPE-NO", "a phone");
     assert_eq!(status, 400, "{body}");
-    assert!(body["message"].as_str().is_some_and(|m| m.contains("like K7QM-X2PA-9F")), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("like K7QM-X2PA-9F")),
+        "{body}"
+    );
     let (status, body) = server.join("K7QM-X2PA-9F", "a phone");
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error"], "invite_not_found");
@@ -80,7 +92,9 @@ async fn a_revoked_device_is_cut_off_within_a_second_and_refused_after() {
     let token = joined["token"].as_str().expect("token").to_owned();
     let device = joined["device_id"].as_str().expect("device id").to_owned();
 
-    let mut phone = connect(&server.ws_url(Some(&token))).await.expect("connects");
+    let mut phone = connect(&server.ws_url(Some(&token)))
+        .await
+        .expect("connects");
     phone.want(DocumentId::random());
     phone.sync(QUIET, Duration::from_secs(1)).await;
     assert_eq!(phone.seen.closed, None);
@@ -89,12 +103,25 @@ async fn a_revoked_device_is_cut_off_within_a_second_and_refused_after() {
     let (ok, out) = admin(dir.path(), &["revoke", &device]);
     assert!(ok, "{out}");
     let started = Instant::now();
-    phone.sync(Duration::from_secs(3), Duration::from_secs(3)).await;
-    let closed = phone.seen.closed.clone().expect("the connection was closed");
-    assert!(started.elapsed() < Duration::from_millis(1500), "took {:?}", started.elapsed());
+    phone
+        .sync(Duration::from_secs(3), Duration::from_secs(3))
+        .await;
+    let closed = phone
+        .seen
+        .closed
+        .clone()
+        .expect("the connection was closed");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(closed.contains("revoked"), "{closed}");
 
-    let err = connect(&server.ws_url(Some(&token))).await.err().expect("refused");
+    let err = connect(&server.ws_url(Some(&token)))
+        .await
+        .err()
+        .expect("refused");
     assert!(err.starts_with("401") && err.contains("revoked"), "{err}");
 }
 
@@ -105,7 +132,9 @@ async fn a_restart_keeps_everything() {
     let token = {
         let server = ServerProcess::start(dir.path(), &[]);
         let token = server.token_for("Volunteer Lee");
-        let mut phone = connect(&server.ws_url(Some(&token))).await.expect("connects");
+        let mut phone = connect(&server.ws_url(Some(&token)))
+            .await
+            .expect("connects");
         let mut doc = new_collection("Concert");
         for i in 0..20 {
             record_donation(&mut doc, 100 + i);
@@ -117,7 +146,9 @@ async fn a_restart_keeps_everything() {
         token
     };
     let server = ServerProcess::start(dir.path(), &[]);
-    let mut laptop = connect(&server.ws_url(Some(&token))).await.expect("reconnects");
+    let mut laptop = connect(&server.ws_url(Some(&token)))
+        .await
+        .expect("reconnects");
     laptop.want(collection);
     laptop.sync(QUIET, LIMIT).await;
     assert_eq!(donations(&laptop.docs[&collection]), (20, (100..120).sum()));
@@ -131,12 +162,17 @@ async fn tls_with_a_self_signed_certificate_works_end_to_end() {
     let cert = dir.path().join("self-signed-cert.pem");
 
     // 1. A device that pins the certificate joins and syncs a collection over wss://.
-    let (status, joined) = common::tls::join(server.addr, &cert, &server.invites["Volunteer Lee"]).await;
+    let (status, joined) =
+        common::tls::join(server.addr, &cert, &server.invites["Volunteer Lee"]).await;
     assert_eq!(status, 200, "{joined}");
     let token = joined["token"].as_str().expect("token");
     let url = format!("wss://localhost:{}/sync?token={token}", server.addr.port());
-    let stream = common::tls::connect(server.addr, &cert).await.expect("TLS handshake");
-    let mut phone = common::connect_on(stream, &url).await.expect("websocket over TLS");
+    let stream = common::tls::connect(server.addr, &cert)
+        .await
+        .expect("TLS handshake");
+    let mut phone = common::connect_on(stream, &url)
+        .await
+        .expect("websocket over TLS");
     let collection = DocumentId::random();
     let mut doc = new_collection("Over TLS");
     record_donation(&mut doc, 250);
@@ -145,8 +181,12 @@ async fn tls_with_a_self_signed_certificate_works_end_to_end() {
     assert_eq!(phone.seen.closed, None);
 
     // 2. A second device reads it back over TLS.
-    let stream = common::tls::connect(server.addr, &cert).await.expect("TLS handshake");
-    let mut laptop = common::connect_on(stream, &url).await.expect("websocket over TLS");
+    let stream = common::tls::connect(server.addr, &cert)
+        .await
+        .expect("TLS handshake");
+    let mut laptop = common::connect_on(stream, &url)
+        .await
+        .expect("websocket over TLS");
     laptop.want(collection);
     laptop.sync(QUIET, LIMIT).await;
     assert_eq!(donations(&laptop.docs[&collection]), (1, 250));
@@ -166,5 +206,8 @@ fn plain_http_on_a_public_address_is_refused_unless_insecure() {
         .expect("runs");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("refusing plain HTTP") && err.contains("--self-signed"), "{err}");
+    assert!(
+        err.contains("refusing plain HTTP") && err.contains("--self-signed"),
+        "{err}"
+    );
 }

@@ -500,14 +500,23 @@ impl<'b> Fields<'b> {
         }
     }
 
-    fn required<T>(&self, t: &'static str, field: &'static str, v: Option<T>) -> Result<T, DecodeError> {
+    fn required<T>(
+        &self,
+        t: &'static str,
+        field: &'static str,
+        v: Option<T>,
+    ) -> Result<T, DecodeError> {
         v.ok_or(DecodeError::MissingField {
             message_type: t,
             field,
         })
     }
 
-    fn opt_text(&self, t: &'static str, field: &'static str) -> Result<Option<String>, DecodeError> {
+    fn opt_text(
+        &self,
+        t: &'static str,
+        field: &'static str,
+    ) -> Result<Option<String>, DecodeError> {
         self.opt_with(t, field, "text", read_text)
     }
 
@@ -526,7 +535,11 @@ impl<'b> Fields<'b> {
         self.required(t, field, v)
     }
 
-    fn opt_peer_id(&self, t: &'static str, field: &'static str) -> Result<Option<PeerId>, DecodeError> {
+    fn opt_peer_id(
+        &self,
+        t: &'static str,
+        field: &'static str,
+    ) -> Result<Option<PeerId>, DecodeError> {
         self.opt_text(t, field)?
             .map(|s| {
                 PeerId::new(s).map_err(|source| DecodeError::BadId {
@@ -561,7 +574,11 @@ impl<'b> Fields<'b> {
         })
     }
 
-    fn opt_text_list(&self, t: &'static str, field: &'static str) -> Result<Option<Vec<String>>, DecodeError> {
+    fn opt_text_list(
+        &self,
+        t: &'static str,
+        field: &'static str,
+    ) -> Result<Option<Vec<String>>, DecodeError> {
         let Some(mut d) = self.present(field)? else {
             return Ok(None);
         };
@@ -584,7 +601,11 @@ impl<'b> Fields<'b> {
         Ok(Some(out))
     }
 
-    fn opt_storage_ids(&self, t: &'static str, field: &'static str) -> Result<Option<Vec<StorageId>>, DecodeError> {
+    fn opt_storage_ids(
+        &self,
+        t: &'static str,
+        field: &'static str,
+    ) -> Result<Option<Vec<StorageId>>, DecodeError> {
         let Some(list) = self.opt_text_list(t, field)? else {
             return Ok(None);
         };
@@ -664,7 +685,9 @@ impl<'b> Fields<'b> {
                 source,
             })?;
             let inner = Fields::read(raw).map_err(|_| wrong.clone())?;
-            let heads = inner.opt_text_list(t, "heads")?.ok_or_else(|| wrong.clone())?;
+            let heads = inner
+                .opt_text_list(t, "heads")?
+                .ok_or_else(|| wrong.clone())?;
             let timestamp = inner.uint(t, "timestamp")?;
             out.push((storage, RemoteHeads { heads, timestamp }));
         }
@@ -807,7 +830,10 @@ mod tests {
         let frame = vec![0u8; 100];
         assert_eq!(
             decode(&frame, 99),
-            Err(DecodeError::FrameTooLarge { size: 100, limit: 99 })
+            Err(DecodeError::FrameTooLarge {
+                size: 100,
+                limit: 99
+            })
         );
     }
 
@@ -884,9 +910,18 @@ mod tests {
     #[test]
     fn malformed_frames_name_their_problem() {
         assert!(matches!(decode(&[], LIMIT), Err(DecodeError::NotCbor(_))));
-        assert!(matches!(decode(&[0xbf, 0x61], LIMIT), Err(DecodeError::NotCbor(_))));
-        assert!(matches!(decode(&[0xff], LIMIT), Err(DecodeError::NotAMap(_))));
-        assert!(matches!(decode(&[0x01], LIMIT), Err(DecodeError::NotAMap(_))));
+        assert!(matches!(
+            decode(&[0xbf, 0x61], LIMIT),
+            Err(DecodeError::NotCbor(_))
+        ));
+        assert!(matches!(
+            decode(&[0xff], LIMIT),
+            Err(DecodeError::NotAMap(_))
+        ));
+        assert!(matches!(
+            decode(&[0x01], LIMIT),
+            Err(DecodeError::NotAMap(_))
+        ));
         assert_eq!(decode(&[0xa0], LIMIT), Err(DecodeError::MissingType));
         let unknown = cbor(|e| {
             e.map(1)?.str("type")?.str("hello")?;
@@ -912,10 +947,17 @@ mod tests {
         trailing.push(0);
         assert_eq!(decode(&trailing, LIMIT), Err(DecodeError::TrailingBytes(1)));
         let dup = cbor(|e| {
-            e.map(2)?.str("type")?.str("leave")?.str("type")?.str("leave")?;
+            e.map(2)?
+                .str("type")?
+                .str("leave")?
+                .str("type")?
+                .str("leave")?;
             Ok(())
         });
-        assert_eq!(decode(&dup, LIMIT), Err(DecodeError::DuplicateKey("type".into())));
+        assert_eq!(
+            decode(&dup, LIMIT),
+            Err(DecodeError::DuplicateKey("type".into()))
+        );
     }
 
     #[test]
@@ -929,7 +971,9 @@ mod tests {
         });
         assert_eq!(
             decode(&frame, LIMIT),
-            Ok(Message::Leave(Leave { sender_id: peer("a") }))
+            Ok(Message::Leave(Leave {
+                sender_id: peer("a")
+            }))
         );
     }
 }

@@ -104,10 +104,13 @@ impl FromStr for DocumentId {
             .with_check(None)
             .into_vec()
             .map_err(|_| IdError::NotBs58Check(text.to_owned()))?;
-        let array: [u8; 16] = bytes.as_slice().try_into().map_err(|_| IdError::WrongLength {
-            text: text.to_owned(),
-            len: bytes.len(),
-        })?;
+        let array: [u8; 16] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| IdError::WrongLength {
+                text: text.to_owned(),
+                len: bytes.len(),
+            })?;
         Ok(Self(array))
     }
 }
@@ -267,7 +270,10 @@ mod tests {
         let text = bs58::encode([1u8; 8]).with_check().into_string();
         assert_eq!(
             text.parse::<DocumentId>(),
-            Err(IdError::WrongLength { text: text.clone(), len: 8 })
+            Err(IdError::WrongLength {
+                text: text.clone(),
+                len: 8
+            })
         );
     }
 
@@ -310,6 +316,9 @@ mod tests {
     fn peer_ids_have_bounded_length() {
         assert!(PeerId::new("").is_err());
         assert!(PeerId::new("x".repeat(MAX_PEER_ID_LEN + 1)).is_err());
-        assert_eq!(PeerId::new("peer-1").map(|p| p.to_string()), Ok("peer-1".into()));
+        assert_eq!(
+            PeerId::new("peer-1").map(|p| p.to_string()),
+            Ok("peer-1".into())
+        );
     }
 }

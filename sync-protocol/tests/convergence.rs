@@ -14,14 +14,38 @@ const CLIENTS: usize = 3;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Edit { client: usize, doc: usize, key: u8, value: u64 },
-    Deliver { client: usize, dir: Dir },
-    Drop { client: usize, dir: Dir },
-    Duplicate { client: usize, dir: Dir },
-    Reorder { client: usize, dir: Dir },
-    Delay { client: usize, dir: Dir },
-    Cut { client: usize },
-    Connect { client: usize },
+    Edit {
+        client: usize,
+        doc: usize,
+        key: u8,
+        value: u64,
+    },
+    Deliver {
+        client: usize,
+        dir: Dir,
+    },
+    Drop {
+        client: usize,
+        dir: Dir,
+    },
+    Duplicate {
+        client: usize,
+        dir: Dir,
+    },
+    Reorder {
+        client: usize,
+        dir: Dir,
+    },
+    Delay {
+        client: usize,
+        dir: Dir,
+    },
+    Cut {
+        client: usize,
+    },
+    Connect {
+        client: usize,
+    },
     Commit,
 }
 
@@ -70,9 +94,12 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     // 2. Edits and syncing on a network that misbehaves.
     for op in ops {
         match *op {
-            Op::Edit { client, doc, key, value } => {
-                world.edit(client, docs[doc], &format!("k{key}"), value)
-            }
+            Op::Edit {
+                client,
+                doc,
+                key,
+                value,
+            } => world.edit(client, docs[doc], &format!("k{key}"), value),
             Op::Deliver { client, dir } => {
                 world.deliver(client, dir);
             }
@@ -94,11 +121,23 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         let server_heads = world.server_heads(doc);
         prop_assert!(!server_heads.is_empty(), "the server lost document {doc}");
         let reloaded = world.server_reloaded(doc);
-        prop_assert_eq!(reloaded.get_heads(), server_heads.clone(), "store differs from memory");
+        prop_assert_eq!(
+            reloaded.get_heads(),
+            server_heads.clone(),
+            "store differs from memory"
+        );
         let expected = content(&reloaded);
         for (i, client) in world.clients.iter().enumerate() {
-            let replica = client.docs.get(doc).expect("every device holds both documents");
-            prop_assert_eq!(replica.get_heads(), server_heads.clone(), "device {} heads", i);
+            let replica = client
+                .docs
+                .get(doc)
+                .expect("every device holds both documents");
+            prop_assert_eq!(
+                replica.get_heads(),
+                server_heads.clone(),
+                "device {} heads",
+                i
+            );
             prop_assert_eq!(content(replica), expected.clone(), "device {} content", i);
         }
     }
@@ -130,7 +169,11 @@ fn edits_made_while_disconnected_all_arrive() {
     }
     world.heal();
     let expected = content(&world.server_reloaded(&doc));
-    assert_eq!(expected.len(), 30, "every donation reached the server's store");
+    assert_eq!(
+        expected.len(),
+        30,
+        "every donation reached the server's store"
+    );
     for client in &world.clients {
         assert_eq!(content(&client.docs[&doc]), expected);
     }

@@ -95,7 +95,10 @@ fn a_client_without_version_1_is_refused() {
         supported_protocol_versions: vec!["2".into()],
     }));
     let actions = s.receive_frame(&frame);
-    assert!(matches!(closed_with(&actions), ProtocolError::UnsupportedVersion(_)));
+    assert!(matches!(
+        closed_with(&actions),
+        ProtocolError::UnsupportedVersion(_)
+    ));
 }
 
 #[test]
@@ -105,15 +108,24 @@ fn anything_before_join_is_refused() {
     let actions = s.receive_frame(&frame);
     assert!(matches!(
         closed_with(&actions),
-        ProtocolError::HandshakeExpected { expected: "join", got: "sync" }
+        ProtocolError::HandshakeExpected {
+            expected: "join",
+            got: "sync"
+        }
     ));
-    assert!(s.receive_frame(&join_frame("phone")).is_empty(), "a closed connection stays closed");
+    assert!(
+        s.receive_frame(&join_frame("phone")).is_empty(),
+        "a closed connection stays closed"
+    );
 }
 
 #[test]
 fn text_frames_non_cbor_and_wrong_shapes_close_with_their_reason() {
     let mut s = joined_server();
-    assert_eq!(closed_with(&s.receive_text_frame()), &ProtocolError::TextFrame);
+    assert_eq!(
+        closed_with(&s.receive_text_frame()),
+        &ProtocolError::TextFrame
+    );
 
     let mut s = joined_server();
     let e = closed_with(&s.receive_frame(b"\xff\xfe not cbor")).clone();
@@ -137,9 +149,17 @@ fn an_unknown_message_type_is_reported_and_the_connection_goes_on() {
 fn a_forged_sender_is_refused() {
     let mut s = joined_server();
     let doc = DocumentId::random();
-    let frame = sync_frame("someone-else", doc, first_sync_message(&Automerge::new()).encode(), true);
+    let frame = sync_frame(
+        "someone-else",
+        doc,
+        first_sync_message(&Automerge::new()).encode(),
+        true,
+    );
     let actions = s.receive_frame(&frame);
-    assert!(matches!(closed_with(&actions), ProtocolError::ForgedSender { .. }));
+    assert!(matches!(
+        closed_with(&actions),
+        ProtocolError::ForgedSender { .. }
+    ));
 }
 
 #[test]
@@ -166,7 +186,10 @@ fn an_oversized_frame_is_refused() {
     s.receive_frame(&join_frame("phone"));
     let big = sync_frame("phone", DocumentId::random(), vec![0x42; 2000], false);
     let e = closed_with(&s.receive_frame(&big)).clone();
-    assert!(e.to_string().contains("over the limit of 1024 bytes"), "{e}");
+    assert!(
+        e.to_string().contains("over the limit of 1024 bytes"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -179,7 +202,10 @@ fn messages_wait_for_the_access_decision_and_a_denied_document_is_unavailable() 
     assert!(matches!(actions[..], [ServerAction::CheckAccess(d)] if d == doc));
 
     // 2. It asks again before the server decided: nothing yet, no second check.
-    assert!(s.receive_frame(&sync_frame("phone", doc, data.clone(), true)).is_empty());
+    assert!(
+        s.receive_frame(&sync_frame("phone", doc, data.clone(), true))
+            .is_empty()
+    );
 
     // 3. Denied: one doc-unavailable, nothing that shows whether the document exists.
     let actions = s.access_decided(doc, Access::Denied);
@@ -190,7 +216,9 @@ fn messages_wait_for_the_access_decision_and_a_denied_document_is_unavailable() 
 
     // 4. Asking again gets the same answer at once.
     let actions = s.receive_frame(&sync_frame("phone", doc, data, false));
-    assert!(matches!(&actions[..], [ServerAction::Send(f)] if matches!(sim::decode(f), Message::DocUnavailable(_))));
+    assert!(
+        matches!(&actions[..], [ServerAction::Send(f)] if matches!(sim::decode(f), Message::DocUnavailable(_)))
+    );
     assert_eq!(s.permission(&doc), None);
 }
 
@@ -203,7 +231,11 @@ fn an_allowed_document_delivers_the_queued_messages_in_order() {
     s.receive_frame(&sync_frame("phone", doc, data, false));
     let actions = s.access_decided(doc, Access::ReadWrite);
     assert_eq!(actions.len(), 2);
-    assert!(actions.iter().all(|a| matches!(a, ServerAction::Sync { request: false, .. })));
+    assert!(
+        actions
+            .iter()
+            .all(|a| matches!(a, ServerAction::Sync { request: false, .. }))
+    );
 }
 
 #[test]
@@ -228,7 +260,10 @@ fn an_observers_phone_does_not_even_send_its_changes() {
     assert!(sim::content(&world.clients[1].docs[&doc]).contains_key("donation"));
     let stored = sim::content(&world.server_reloaded(&doc));
     assert!(stored.contains_key("donation"));
-    assert!(!stored.contains_key("forged"), "an observer's change reached the store");
+    assert!(
+        !stored.contains_key("forged"),
+        "an observer's change reached the store"
+    );
 }
 
 #[test]
@@ -301,11 +336,19 @@ fn too_many_documents_on_one_connection_is_refused() {
     s.receive_frame(&join_frame("phone"));
     let data = first_sync_message(&Automerge::new()).encode();
     for _ in 0..2 {
-        let actions = s.receive_frame(&sync_frame("phone", DocumentId::random(), data.clone(), true));
+        let actions = s.receive_frame(&sync_frame(
+            "phone",
+            DocumentId::random(),
+            data.clone(),
+            true,
+        ));
         assert!(matches!(actions[..], [ServerAction::CheckAccess(_)]));
     }
     let actions = s.receive_frame(&sync_frame("phone", DocumentId::random(), data, true));
-    assert_eq!(closed_with(&actions), &ProtocolError::TooManyDocuments { limit: 2 });
+    assert_eq!(
+        closed_with(&actions),
+        &ProtocolError::TooManyDocuments { limit: 2 }
+    );
 }
 
 #[test]

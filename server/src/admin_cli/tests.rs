@@ -186,4 +186,6 @@ fn bad_club_profiles_are_refused_with_the_flag_named() {
     assert!(err.to_string().contains("--country"), "{err}");
     let err = club_profile("X", "GB", "POUNDS", ClubTypeArg::Community).expect_err("bad currency");
     assert!(err.to_string().contains("--currency"), "{err}");
+    let err = club_profile(" ", "GB", "GBP", ClubTypeArg::Community).expect_err("no name");
+    assert!(err.to_string().contains("club name"), "{err}");
 }

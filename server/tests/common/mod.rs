@@ -18,9 +18,9 @@ use clubsync_protocol::message::PeerMetadata;
 use clubsync_protocol::{ClientAction, ClientSession, DocumentId, Limits, PeerId, StorageId};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::WebSocketStream;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_clubsync-server");
 
@@ -69,7 +69,12 @@ impl ServerProcess {
                 scheme = s.to_owned();
                 addr = Some(a.parse().expect("a socket address"));
             }
-            for name in ["Coordinator Kim", "Volunteer Lee", "Volunteer Park", "Observer Choi"] {
+            for name in [
+                "Coordinator Kim",
+                "Volunteer Lee",
+                "Volunteer Park",
+                "Observer Choi",
+            ] {
                 if let Some(rest) = line.trim_start().strip_prefix(name) {
                     let code = rest.split_whitespace().last().expect("a code").to_owned();
                     invites.insert(name.to_owned(), code);
@@ -92,7 +97,13 @@ impl ServerProcess {
     /// Redeems an invite over `POST /api/join`; returns the JSON answer.
     pub fn join(&self, invite: &str, device_name: &str) -> (u16, serde_json::Value) {
         let body = serde_json::json!({ "invite": invite, "device_name": device_name }).to_string();
-        http(self.addr, "POST", "/api/join", &[("content-type", "application/json")], &body)
+        http(
+            self.addr,
+            "POST",
+            "/api/join",
+            &[("content-type", "application/json")],
+            &body,
+        )
     }
 
     /// Redeems the demo invite of `person` and returns the device token.
@@ -137,7 +148,10 @@ fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitSt
         if let Ok(Some(status)) = child.try_wait() {
             return status;
         }
-        assert!(std::time::Instant::now() < deadline, "the server did not exit in time");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not exit in time"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -189,7 +203,10 @@ pub fn http(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("a status line");
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
     let json = serde_json::from_str(body).unwrap_or(serde_json::Value::String(body.to_owned()));
     (status, json)
 }
@@ -205,6 +222,7 @@ pub struct Seen {
 /// A device: its documents, and a protocol session over a real websocket.
 pub struct Device<S> {
     pub docs: BTreeMap<DocumentId, Automerge>,
+    peer: PeerId,
     session: ClientSession,
     ws: WebSocketStream<S>,
     pub seen: Seen,
@@ -216,7 +234,7 @@ pub async fn connect(
 ) -> Result<Device<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>, String> {
     let (ws, _) = tokio_tungstenite::connect_async(url)
         .await
-        .map_err(|e| describe_ws_error(e))?;
+        .map_err(describe_ws_error)?;
     Device::handshake(ws).await
 }
 
@@ -244,7 +262,7 @@ where
     let request = url.into_client_request().map_err(|e| e.to_string())?;
     let (ws, _) = tokio_tungstenite::client_async(request, stream)
         .await
-        .map_err(|e| describe_ws_error(e))?;
+        .map_err(describe_ws_error)?;
     Device::handshake(ws).await
 }
 
@@ -254,7 +272,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Device<S> {
             storage_id: Some(StorageId::random()),
             is_ephemeral: false,
         };
-        let (mut session, join) = ClientSession::connect(PeerId::random(), metadata, Limits::default());
+        let peer = PeerId::random();
+        let (mut session, join) = ClientSession::connect(peer.clone(), metadata, Limits::default());
         ws.send(WsMessage::Binary(join.into()))
             .await
             .map_err(|e| e.to_string())?;
@@ -272,10 +291,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Device<S> {
         }
         Ok(Self {
             docs: BTreeMap::new(),
+            peer,
             session,
             ws,
             seen: Seen::default(),
         })
+    }
+
+    /// The server's peer id, as it answered the join.
+    pub fn server_peer(&self) -> PeerId {
+        self.session.server().cloned().expect("joined")
+    }
+
+    /// The peer id this device joined with.
+    pub fn peer_id(&self) -> &PeerId {
+        &self.peer
     }
 
     /// A local edit: one change putting `key = value` at the root.
@@ -321,7 +351,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Device<S> {
                     self.handle(actions).await;
                 }
                 Ok(Some(Ok(WsMessage::Close(frame)))) => {
-                    self.seen.closed = Some(frame.map(|f| format!("{} {}", u16::from(f.code), f.reason)).unwrap_or_default());
+                    self.seen.closed = Some(
+                        frame
+                            .map(|f| format!("{} {}", u16::from(f.code), f.reason))
+                            .unwrap_or_default(),
+                    );
                 }
                 Ok(Some(Ok(_))) => {}
                 Ok(Some(Err(e))) => self.seen.closed = Some(e.to_string()),
@@ -337,7 +371,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Device<S> {
                 ClientAction::Send(frame) => {
                     let _ = self.ws.send(WsMessage::Binary(frame.into())).await;
                 }
-                ClientAction::Sync { document_id, message } => {
+                ClientAction::Sync {
+                    document_id,
+                    message,
+                } => {
                     let d = self.docs.entry(document_id).or_default();
                     match self.session.apply(document_id, message, d) {
                         Ok(_) => work.extend(self.session.committed(document_id, d)),
@@ -415,7 +452,10 @@ pub mod records {
         let collection =
             StreetCollection::from_automerge(doc.clone()).expect("a collection document");
         let donations = collection.donations().expect("donations read");
-        (donations.len(), donations.iter().map(|d| d.amount.minor).sum())
+        (
+            donations.len(),
+            donations.iter().map(|d| d.amount.minor).sum(),
+        )
     }
 }
 
@@ -436,7 +476,9 @@ pub mod tls {
     pub async fn connect(addr: SocketAddr, cert: &Path) -> Result<TlsStream<TcpStream>, String> {
         let mut roots = rustls::RootCertStore::empty();
         for c in CertificateDer::pem_file_iter(cert).map_err(|e| e.to_string())? {
-            roots.add(c.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+            roots
+                .add(c.map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
@@ -469,7 +511,10 @@ pub mod tls {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .expect("a status line");
-        let body = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .unwrap_or("");
         (status, serde_json::from_str(body).unwrap_or_default())
     }
 }

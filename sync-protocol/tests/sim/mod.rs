@@ -133,11 +133,18 @@ impl World {
             storage_id: Some(StorageId::new(format!("store-{client}")).expect("valid id")),
             is_ephemeral: false,
         };
-        let (session, join) =
-            ClientSession::connect(self.clients[client].peer.clone(), metadata, Limits::default());
+        let (session, join) = ClientSession::connect(
+            self.clients[client].peer.clone(),
+            metadata,
+            Limits::default(),
+        );
         self.server.conns.insert(
             conn,
-            ServerConnection::new(self.server.peer.clone(), PeerMetadata::default(), Limits::default()),
+            ServerConnection::new(
+                self.server.peer.clone(),
+                PeerMetadata::default(),
+                Limits::default(),
+            ),
         );
         self.clients[client].link = Some(Link {
             conn,
@@ -404,7 +411,10 @@ impl Server {
                         .receive(&conn, request, message, &mut sd.doc)
                         .expect("valid automerge data applies");
                     if receipt.unavailable
-                        && let Some(f) = self.conns.get(&conn).and_then(|c| c.unavailable_frame(document_id))
+                        && let Some(f) = self
+                            .conns
+                            .get(&conn)
+                            .and_then(|c| c.unavailable_frame(document_id))
                     {
                         out.push((conn, Some(f)));
                     }
@@ -465,7 +475,11 @@ impl Server {
                     "durability rule broken: the server advertised head {head} before committing it"
                 );
             }
-            if let Some(f) = self.conns.get(&conn).and_then(|c| c.sync_frame(doc, message)) {
+            if let Some(f) = self
+                .conns
+                .get(&conn)
+                .and_then(|c| c.sync_frame(doc, message))
+            {
                 out.push((conn, Some(f)));
             }
         }

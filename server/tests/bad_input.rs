@@ -1,0 +1,263 @@
+//! A table of bad inputs, each sent to the running server on its own connection: each is answered
+//! with its own error, while another device's records keep syncing and nothing is lost.
+
+mod common;
+
+use automerge::sync::SyncDoc;
+use clubsync_protocol::message::{Join, SyncData};
+use clubsync_protocol::{DocumentId, Message, PeerId, codec};
+use common::records::{donations, new_collection, record_donation};
+use common::{LIMIT, QUIET, ServerProcess, admin, connect};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// How a bad input must be answered.
+enum Expect {
+    /// The connection closes with an error whose text contains this.
+    Closed(&'static str),
+    /// The connection stays open (the message was skipped).
+    StaysOpen,
+}
+
+fn sync_frame(sender: &str, doc: DocumentId, data: Vec<u8>) -> Vec<u8> {
+    codec::encode(&Message::Sync(SyncData {
+        sender_id: PeerId::new(sender).expect("peer id"),
+        target_id: PeerId::new("server").expect("peer id"),
+        document_id: doc,
+        data,
+    }))
+}
+
+#[tokio::test]
+async fn every_bad_input_gets_its_own_error_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--max-frame-bytes", "65536"]);
+    let lee = server.token_for("Volunteer Lee");
+    let park = server.token_for("Volunteer Park");
+
+    // A collector's phone stays connected and keeps recording throughout.
+    let collection = DocumentId::random();
+    let mut collector = connect(&server.ws_url(Some(&park)))
+        .await
+        .expect("connects");
+    let mut doc = new_collection("Market Square");
+    record_donation(&mut doc, 100);
+    collector.docs.insert(collection, doc);
+    collector.sync(QUIET, LIMIT).await;
+
+    let valid_first_message = automerge::Automerge::new()
+        .generate_sync_message(&mut automerge::sync::State::new())
+        .expect("a first message")
+        .encode();
+    let table: Vec<(&str, WsMessage, Expect)> = vec![
+        (
+            "text frame",
+            WsMessage::Text("{\"type\":\"sync\"}".into()),
+            Expect::Closed("text frames"),
+        ),
+        (
+            "non-CBOR bytes",
+            WsMessage::Binary(vec![0xff, 0x00, 0x13].into()),
+            Expect::Closed("CBOR"),
+        ),
+        (
+            "CBOR of the wrong shape",
+            WsMessage::Binary(vec![0x83, 1, 2, 3].into()),
+            Expect::Closed("not the map"),
+        ),
+        (
+            "unknown message type",
+            WsMessage::Binary(
+                [&[0xa1u8, 0x64][..], b"type", &[0x66], b"gossip"]
+                    .concat()
+                    .into(),
+            ),
+            Expect::StaysOpen,
+        ),
+        (
+            "oversized frame",
+            WsMessage::Binary(sync_frame("x", DocumentId::random(), vec![0x42; 100_000]).into()),
+            Expect::Closed("over the limit of 65536 bytes"),
+        ),
+        (
+            "garbage automerge bytes",
+            WsMessage::Binary(
+                sync_frame("SELF", DocumentId::random(), vec![0x42, 0xde, 0xad]).into(),
+            ),
+            Expect::Closed("not a valid automerge sync message"),
+        ),
+        (
+            "forged senderId",
+            WsMessage::Binary(
+                sync_frame(
+                    "someone-else",
+                    DocumentId::random(),
+                    valid_first_message.clone(),
+                )
+                .into(),
+            ),
+            Expect::Closed("claims sender"),
+        ),
+        (
+            "a second join",
+            WsMessage::Binary(
+                codec::encode(&Message::Join(Join {
+                    sender_id: PeerId::new("again").expect("peer id"),
+                    peer_metadata: None,
+                    supported_protocol_versions: vec!["1".into()],
+                }))
+                .into(),
+            ),
+            Expect::Closed("handshake is already done"),
+        ),
+    ];
+
+    for (name, input, expect) in table {
+        let mut device = connect(&server.ws_url(Some(&lee))).await.expect("connects");
+        let input = match input {
+            // Frames that need this connection's own peer id as sender.
+            WsMessage::Binary(bytes) if name == "garbage automerge bytes" => {
+                let Message::Sync(mut m) = codec::decode(&bytes, usize::MAX).expect("ours") else {
+                    unreachable!()
+                };
+                m.sender_id = device.peer_id().clone();
+                m.target_id = device.server_peer();
+                WsMessage::Binary(codec::encode(&Message::Sync(m)).into())
+            }
+            other => other,
+        };
+        device.send_raw(input).await;
+        device.sync(QUIET, LIMIT).await;
+        match expect {
+            Expect::Closed(text) => {
+                let closed = device.seen.closed.clone().unwrap_or_default();
+                assert!(
+                    closed.contains(text),
+                    "{name}: expected an error with {text:?}, got {closed:?}"
+                );
+            }
+            Expect::StaysOpen => {
+                assert_eq!(
+                    device.seen.closed, None,
+                    "{name}: the connection should stay open"
+                );
+            }
+        }
+
+        // Meanwhile the collector records one more donation, which syncs as usual.
+        record_donation(collector.docs.get_mut(&collection).expect("held"), 100);
+        collector.sync(QUIET, LIMIT).await;
+        assert_eq!(
+            collector.seen.closed, None,
+            "{name} disturbed another connection"
+        );
+    }
+
+    // Every donation reached the server: a fresh device reads all nine.
+    let mut laptop = connect(&server.ws_url(Some(&lee))).await.expect("connects");
+    laptop.want(collection);
+    laptop.sync(QUIET, LIMIT).await;
+    assert_eq!(donations(&laptop.docs[&collection]), (9, 900));
+}
+
+#[tokio::test]
+async fn a_device_of_another_club_gets_doc_unavailable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let (ok, out) = admin(
+        dir.path(),
+        &[
+            "club",
+            "create",
+            "--country",
+            "KR",
+            "--currency",
+            "KRW",
+            "Seoul Club",
+        ],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = admin(
+        dir.path(),
+        &[
+            "invite",
+            "--club",
+            "Seoul Club",
+            "--role",
+            "coordinator",
+            "--name",
+            "Stranger",
+        ],
+    );
+    assert!(ok, "{out}");
+    let code = out
+        .split_whitespace()
+        .find(|w| w.len() == 12 && w.matches('-').count() == 2)
+        .expect("an invite code in the output");
+
+    // Demo Club's collection, with a donation.
+    let collection = DocumentId::random();
+    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+        .await
+        .expect("connects");
+    let mut doc = new_collection("Demo Club only");
+    record_donation(&mut doc, 700);
+    phone.docs.insert(collection, doc);
+    phone.sync(QUIET, LIMIT).await;
+
+    // A coordinator of another club asks for it, twice: unavailable both times, nothing else.
+    let (status, joined) = server.join(code, "stranger's phone");
+    assert_eq!(status, 200, "{joined}");
+    let token = joined["token"].as_str().expect("token");
+    let mut stranger = connect(&server.ws_url(Some(token)))
+        .await
+        .expect("connects");
+    stranger.want(collection);
+    stranger.sync(QUIET, LIMIT).await;
+    stranger.sync(QUIET, LIMIT).await;
+    assert!(stranger.seen.unavailable.contains(&collection));
+    assert_eq!(donations_or_none(&stranger, collection), None);
+
+    // Trying to write into it is answered the same way, and the document is unchanged.
+    let mut forged = new_collection("forged");
+    record_donation(&mut forged, 1_000_000);
+    stranger.docs.insert(collection, forged);
+    stranger.sync(QUIET, LIMIT).await;
+    let mut check = connect(&server.ws_url(Some(&server.token_for("Volunteer Park"))))
+        .await
+        .expect("connects");
+    check.want(collection);
+    check.sync(QUIET, LIMIT).await;
+    assert_eq!(donations(&check.docs[&collection]), (1, 700));
+}
+
+fn donations_or_none<S>(device: &common::Device<S>, doc: DocumentId) -> Option<(usize, i64)> {
+    let d = device.docs.get(&doc)?;
+    if d.get_heads().is_empty() {
+        None
+    } else {
+        Some(donations(d))
+    }
+}
+
+#[tokio::test]
+async fn too_many_connections_of_one_device_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let token = server.token_for("Volunteer Lee");
+    let mut open = Vec::new();
+    for _ in 0..8 {
+        open.push(
+            connect(&server.ws_url(Some(&token)))
+                .await
+                .expect("connects"),
+        );
+    }
+    let err = connect(&server.ws_url(Some(&token)))
+        .await
+        .err()
+        .expect("the ninth is refused");
+    assert!(
+        err.starts_with("429") && err.contains("open connections"),
+        "{err}"
+    );
+}
