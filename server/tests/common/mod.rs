@@ -298,6 +298,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Device<S> {
         })
     }
 
+    /// The heads the server last said it has for a document: committed there, by the
+    /// durability rule.
+    pub fn server_heads(&self, doc: DocumentId) -> Option<Vec<automerge::ChangeHash>> {
+        self.session.server_heads(&doc).map(<[_]>::to_vec)
+    }
+
+    /// True when the server has said it holds everything this device has of the document.
+    pub fn all_saved_on_server(&self, doc: DocumentId) -> bool {
+        let Some(local) = self.docs.get(&doc) else {
+            return false;
+        };
+        let Some(server) = self.server_heads(doc) else {
+            return false;
+        };
+        let mut a = local.get_heads();
+        let mut b = server;
+        a.sort();
+        b.sort();
+        a == b
+    }
+
     /// The server's peer id, as it answered the join.
     pub fn server_peer(&self) -> PeerId {
         self.session.server().cloned().expect("joined")
@@ -445,6 +466,14 @@ pub mod records {
             })
             .expect("a valid donation");
         *doc = collection.automerge().clone();
+    }
+
+    /// The amount of every donation of a collection document.
+    pub fn amounts(doc: &Automerge) -> std::collections::BTreeSet<i64> {
+        let collection =
+            StreetCollection::from_automerge(doc.clone()).expect("a collection document");
+        let donations = collection.donations().expect("donations read");
+        donations.iter().map(|d| d.amount.minor).collect()
     }
 
     /// (number of donations, total in pence) of a collection document.

@@ -1,0 +1,128 @@
+//! The server killed with SIGKILL in the middle of a burst of writes: after each restart, every
+//! donation whose change the server had acknowledged (its heads, sent back to the device,
+//! included it) is there.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use clubsync_protocol::DocumentId;
+use common::records::{donations, new_collection, record_donation};
+use common::{QUIET, ServerProcess, connect};
+
+const DEVICES: usize = 3;
+
+fn rounds() -> usize {
+    std::env::var("CLUBSYNC_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+}
+
+#[tokio::test]
+async fn acknowledged_changes_survive_sigkill() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let collection = DocumentId::random();
+    let mut tokens = Vec::new();
+    // Amounts are unique per donation, so each can be found after a crash.
+    let mut acknowledged: BTreeSet<i64> = BTreeSet::new();
+
+    for round in 0..rounds() {
+        let server = ServerProcess::start(dir.path(), &[]);
+        if tokens.is_empty() {
+            for person in ["Volunteer Lee", "Volunteer Park", "Coordinator Kim"] {
+                tokens.push(server.token_for(person));
+            }
+        }
+
+        // 1. Everything acknowledged before is still there.
+        let mut reader = connect(&server.ws_url(Some(&tokens[2])))
+            .await
+            .expect("connects");
+        reader.want(collection);
+        reader.sync(QUIET, Duration::from_secs(20)).await;
+        if round > 0 {
+            let present = amounts(&reader.docs[&collection]);
+            let missing: Vec<_> = acknowledged.difference(&present).collect();
+            assert!(
+                missing.is_empty(),
+                "round {round}: acknowledged donations lost: {missing:?}"
+            );
+        } else {
+            reader.docs.insert(collection, new_collection("Crash test"));
+            reader.sync(QUIET, Duration::from_secs(20)).await;
+        }
+
+        // 2. Three devices write as fast as the server acknowledges; the server dies mid-burst.
+        let kill_after = Duration::from_millis(600 + (389 * round as u64) % 900);
+        let mut writers = Vec::new();
+        for (d, token) in tokens.iter().enumerate().take(DEVICES) {
+            let url = server.ws_url(Some(token));
+            writers.push(tokio::spawn(async move {
+                let mut acked = Vec::new();
+                let Ok(mut phone) = connect(&url).await else {
+                    return acked;
+                };
+                phone.want(collection);
+                phone
+                    .sync(Duration::from_millis(200), Duration::from_secs(10))
+                    .await;
+                for i in 0..10_000i64 {
+                    let amount = (round as i64 * DEVICES as i64 + d as i64) * 1_000_000 + i + 1;
+                    let doc = phone.docs.get_mut(&collection).expect("held");
+                    if doc.get_heads().is_empty() {
+                        break;
+                    }
+                    record_donation(doc, amount);
+                    phone
+                        .sync(Duration::from_millis(30), Duration::from_secs(2))
+                        .await;
+                    if phone.seen.closed.is_some() {
+                        break;
+                    }
+                    if phone.all_saved_on_server(collection) {
+                        acked.push(amount);
+                    }
+                }
+                acked
+            }));
+        }
+        tokio::time::sleep(kill_after).await;
+        server.kill();
+        for writer in writers {
+            acknowledged.extend(writer.await.expect("writer task"));
+        }
+    }
+
+    // 3. A last restart: everything acknowledged in every round is there, exactly once.
+    let server = ServerProcess::start(dir.path(), &[]);
+    let mut reader = connect(&server.ws_url(Some(&tokens[2])))
+        .await
+        .expect("connects");
+    reader.want(collection);
+    reader.sync(QUIET, Duration::from_secs(20)).await;
+    let doc = &reader.docs[&collection];
+    let present = amounts(doc);
+    assert!(
+        acknowledged.len() > rounds(),
+        "the burst acknowledged almost nothing"
+    );
+    let missing: Vec<_> = acknowledged.difference(&present).collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged donations lost: {missing:?}"
+    );
+    eprintln!(
+        "{} donations acknowledged over {} crashes; {} present",
+        acknowledged.len(),
+        rounds(),
+        present.len()
+    );
+    let (count, _) = donations(doc);
+    assert_eq!(count, present.len(), "a donation appears twice");
+}
+
+fn amounts(doc: &automerge::Automerge) -> BTreeSet<i64> {
+    common::records::amounts(doc)
+}
