@@ -1,0 +1,113 @@
+//! What an admin relies on: health and metrics endpoints, unloading idle documents, and a
+//! graceful shutdown that tells devices the server is going away.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use clubsync_protocol::DocumentId;
+use common::records::{new_collection, record_donation};
+use common::{LIMIT, QUIET, ServerProcess, connect, http};
+
+fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+fn metrics(server: &ServerProcess) -> String {
+    let (status, body) = http(server.addr, "GET", "/metrics", &[], "");
+    assert_eq!(status, 200);
+    body.as_str().expect("text").to_owned()
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    assert_eq!(http(server.addr, "GET", "/healthz", &[], "").0, 200);
+    assert_eq!(http(server.addr, "GET", "/readyz", &[], "").0, 200);
+
+    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+        .await
+        .expect("connects");
+    let collection = DocumentId::random();
+    let mut doc = new_collection("Metrics");
+    for pence in [100, 200, 300] {
+        record_donation(&mut doc, pence);
+    }
+    let changes = doc.get_changes(&[]).len() as f64;
+    phone.docs.insert(collection, doc);
+    phone.sync(QUIET, LIMIT).await;
+    let _ = connect(&server.ws_url(Some("cst_wrong"))).await;
+
+    let text = metrics(&server);
+    assert_eq!(metric(&text, "clubsync_connections"), Some(1.0), "{text}");
+    assert_eq!(
+        metric(&text, "clubsync_loaded_documents"),
+        Some(1.0),
+        "{text}"
+    );
+    // Every change of the device's document, the collection's creation and three donations.
+    assert_eq!(
+        metric(&text, "clubsync_changes_persisted_total"),
+        Some(changes),
+        "{text}"
+    );
+    assert!(metric(&text, "clubsync_bytes_in_total").is_some_and(|b| b > 0.0));
+    assert!(
+        text.contains("clubsync_refusals_total{reason=\"bad_token\"} 1"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_document_is_unloaded_from_memory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--idle-unload-secs", "1"]);
+    {
+        let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+            .await
+            .expect("connects");
+        phone
+            .docs
+            .insert(DocumentId::random(), new_collection("Idle"));
+        phone.sync(QUIET, LIMIT).await;
+        assert_eq!(
+            metric(&metrics(&server), "clubsync_loaded_documents"),
+            Some(1.0)
+        );
+    }
+    let started = Instant::now();
+    while metric(&metrics(&server), "clubsync_loaded_documents") != Some(0.0) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the document stayed loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_closes_devices_with_going_away_and_keeps_everything() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let token = server.token_for("Volunteer Lee");
+    let mut phone = connect(&server.ws_url(Some(&token)))
+        .await
+        .expect("connects");
+    let collection = DocumentId::random();
+    let mut doc = new_collection("Shutdown");
+    record_donation(&mut doc, 100);
+    phone.docs.insert(collection, doc);
+    phone.sync(QUIET, LIMIT).await;
+
+    let status = server.terminate();
+    assert!(status.success(), "exit status {status}");
+    phone
+        .sync(Duration::from_secs(5), Duration::from_secs(5))
+        .await;
+    let closed = phone.seen.closed.clone().expect("closed");
+    assert!(closed.starts_with("1001"), "{closed}");
+}
