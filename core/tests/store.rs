@@ -267,3 +267,32 @@ fn a_saved_sync_state_lets_a_device_resume_syncing_after_a_restart() {
     );
     assert_eq!(server.heads(), c.heads());
 }
+
+#[test]
+fn stored_size_counts_bytes_and_chunks_until_compaction() {
+    use automerge::transaction::Transactable;
+    use clubsync_core::store::{DocumentStore, SqliteStore};
+    use clubsync_protocol::DocumentId;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = SqliteStore::open(dir.path().join("documents.sqlite")).expect("opens");
+    let id = DocumentId::random();
+    assert_eq!(store.stored_size(&id).expect("size").bytes, 0);
+    let mut doc = automerge::Automerge::new();
+    let mut heads = Vec::new();
+    for i in 0..3 {
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, format!("k{i}"), i).expect("put");
+        tx.commit();
+        let chunk = doc.save_after(&heads);
+        heads = doc.get_heads();
+        store.append_chunk(&id, &chunk).expect("append");
+    }
+    let size = store.stored_size(&id).expect("size");
+    assert_eq!(size.chunks, 3);
+    assert!(size.bytes > 0);
+    store.compact(&id).expect("compacts");
+    let after = store.stored_size(&id).expect("size");
+    assert_eq!(after.chunks, 0);
+    assert!(after.bytes > 0);
+}

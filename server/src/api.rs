@@ -30,12 +30,39 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl ApiError {
+    /// An error with this status, code and message.
+    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            error,
+            message: message.into(),
+        }
+    }
+
+    /// A server failure: `detail` goes to the log, the client gets a generic 500.
+    pub fn internal(context: &str, detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "{context}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server failed; try again later (the details are in the server's log)",
+        )
+    }
+}
+
 impl From<IdentityError> for ApiError {
     fn from(e: IdentityError) -> Self {
         let (status, error) = match &e {
             IdentityError::InviteNotFound => (StatusCode::NOT_FOUND, "invite_not_found"),
             IdentityError::InviteExpired { .. } => (StatusCode::GONE, "invite_expired"),
             IdentityError::InviteAlreadyUsed { .. } => (StatusCode::GONE, "invite_used"),
+            IdentityError::InviteWithdrawn { .. } => (StatusCode::GONE, "invite_withdrawn"),
+            IdentityError::InviteUsedCannotWithdraw { .. } => (StatusCode::CONFLICT, "invite_used"),
+            IdentityError::UnknownClub(_)
+            | IdentityError::UnknownMember(_)
+            | IdentityError::UnknownDevice(_)
+            | IdentityError::UnknownInvite(_) => (StatusCode::NOT_FOUND, "not_found"),
             IdentityError::Database(_) | IdentityError::Corrupt { .. } => {
                 tracing::error!(%e, "identity store failed");
                 return Self {
@@ -43,6 +70,15 @@ impl From<IdentityError> for ApiError {
                     error: "internal",
                     message: "the server could not read its database; try again later".into(),
                 };
+            }
+            IdentityError::DataDir { .. }
+            | IdentityError::NotInitialised { .. }
+            | IdentityError::NotAServerDatabase { .. }
+            | IdentityError::SchemaTooNew { .. }
+            | IdentityError::WalUnavailable { .. }
+            | IdentityError::Randomness(_)
+            | IdentityError::ClubDocument(_) => {
+                return Self::internal("identity operation failed", e);
             }
             _ => (StatusCode::BAD_REQUEST, "refused"),
         };

@@ -45,6 +45,38 @@ const CLOSE_PROTOCOL_ERROR: u16 = 1002;
 const CLOSE_POLICY: u16 = 1008;
 const CLOSE_TOO_BIG: u16 = 1009;
 
+/// A token bucket: `per_second` messages a second, up to twice that in a burst.
+struct MessageRate {
+    per_second: f64,
+    tokens: f64,
+    last: tokio::time::Instant,
+}
+
+impl MessageRate {
+    fn new(per_second: u32) -> Self {
+        let per_second = f64::from(per_second);
+        Self {
+            per_second,
+            tokens: 2.0 * per_second,
+            last: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Takes one message's token; false when the peer sends too fast.
+    fn allow(&mut self) -> bool {
+        let now = tokio::time::Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + refill).min(2.0 * self.per_second);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// Serves one websocket of an authenticated device until it ends.
 pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     let _running = state.live.track();
@@ -69,13 +101,22 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     };
     let (mut sink, mut stream) = socket.split();
     let shutdown = state.shutdown.clone();
+    let mut rate = MessageRate::new(state.messages_per_second);
 
     let close: (u16, String) = loop {
         let actions = tokio::select! {
             frame = stream.next() => match frame {
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     state.metrics.bytes_in.fetch_add(bytes.len() as u64, Relaxed);
-                    session.receive_frame(&bytes)
+                    if rate.allow() {
+                        session.receive_frame(&bytes)
+                    } else {
+                        state.metrics.refused("rate_limited");
+                        session.refuse(format!(
+                            "more than {} messages a second from this connection; slow down and reconnect",
+                            state.messages_per_second
+                        ))
+                    }
                 }
                 Some(Ok(WsMessage::Text(_))) => session.receive_text_frame(),
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,

@@ -23,6 +23,11 @@ use crate::identity::{ClubId, DeviceId};
 /// The most commands handled in one batch (and so committed in one transaction).
 const MAX_BATCH: usize = 512;
 
+/// Chunks a document may gather before it is compacted into one snapshot: when it is unloaded,
+/// or at once when it passes [`COMPACT_NOW_CHUNKS`].
+const COMPACT_AFTER_CHUNKS: u64 = 64;
+const COMPACT_NOW_CHUNKS: u64 = 4096;
+
 /// Who is on the other end of a connection, as the document actor needs to know it.
 #[derive(Clone)]
 pub struct PeerInfo {
@@ -70,6 +75,10 @@ struct DocActor {
     peers: BTreeMap<ConnId, PeerInfo>,
     /// The club the registry gives this document, once it is registered.
     owner: Option<ClubId>,
+    /// Bytes stored for this document.
+    stored_bytes: u64,
+    /// Chunks stored since the last compaction.
+    stored_chunks: u64,
 }
 
 /// Runs a document's actor until it is idle and unloaded, or the server shuts down.
@@ -88,10 +97,10 @@ pub(crate) async fn run(
             let first = tokio::select! {
                 command = rx.recv() => command,
                 _ = idle, if actor.peers.is_empty() => {
-                    if hub.try_unload(&id, &rx) { break } else { continue }
+                    if hub.try_unload(&id, &rx) { actor.compact(&hub, COMPACT_AFTER_CHUNKS).await; break } else { continue }
                 }
                 _ = hub.inner.shutdown.cancelled(), if actor.peers.is_empty() => {
-                    if hub.try_unload(&id, &rx) { break } else { continue }
+                    if hub.try_unload(&id, &rx) { actor.compact(&hub, COMPACT_AFTER_CHUNKS).await; break } else { continue }
                 }
             };
             let Some(first) = first else { break };
@@ -127,6 +136,11 @@ pub(crate) async fn run(
 impl DocActor {
     async fn load(id: DocumentId, hub: &DocumentHub) -> Result<Self, String> {
         let doc = load_committed(id, hub).await?;
+        let storage = hub.inner.storage.clone();
+        let size = tokio::task::spawn_blocking(move || storage.stored_size(&id))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
         let identity = hub.inner.identity.clone();
         let owner = tokio::task::spawn_blocking(move || identity.document(&id))
             .await
@@ -139,6 +153,8 @@ impl DocActor {
             sync: DocumentSync::new(),
             peers: BTreeMap::new(),
             owner,
+            stored_bytes: size.bytes,
+            stored_chunks: size.chunks,
         })
     }
 
@@ -202,6 +218,21 @@ impl DocActor {
         }
 
         if !chunks.is_empty() {
+            let new_bytes: u64 = chunks.iter().map(|(_, c)| c.len() as u64).sum();
+            let limit = hub.inner.max_document_bytes;
+            if self.stored_bytes + new_bytes > limit {
+                warn!(document = %self.id, limit, "refused changes past the document size limit");
+                hub.inner.metrics.refused("document_too_large");
+                if let Some(creator) = &creator {
+                    let _ = creator.outbox.send(Outbound::Refuse(format!(
+                        "document {} would grow past the server's limit of {limit} bytes; \
+                         its new changes were not saved",
+                        self.id
+                    )));
+                }
+                self.reload(hub).await;
+                return;
+            }
             if let (None, Some(creator)) = (self.owner, &creator)
                 && let Err(reason) = self.register(creator, hub).await
             {
@@ -210,6 +241,7 @@ impl DocActor {
                 self.reload(hub).await;
                 return;
             }
+            let chunk_count = chunks.len() as u64;
             let storage = hub.inner.storage.clone();
             let started = Instant::now();
             let committed = tokio::task::spawn_blocking(move || storage.commit(&chunks)).await;
@@ -218,6 +250,8 @@ impl DocActor {
                     let micros = started.elapsed().as_micros() as u64;
                     hub.inner.metrics.committed(change_count as u64, micros);
                     self.sync.committed();
+                    self.stored_bytes += new_bytes;
+                    self.stored_chunks += chunk_count;
                 }
                 failed => {
                     error!(document = %self.id, ?failed, "commit failed; nothing was acknowledged");
@@ -237,6 +271,27 @@ impl DocActor {
         for (conn, message) in self.sync.generate(&self.doc) {
             if let Some(peer) = self.peers.get(&conn) {
                 let _ = peer.outbox.send(Outbound::Sync(self.id, message));
+            }
+        }
+        self.compact(hub, COMPACT_NOW_CHUNKS).await;
+    }
+
+    /// Folds the stored chunks into one snapshot when there are at least `threshold` of them.
+    /// Loading is then one snapshot read instead of many chunks.
+    async fn compact(&mut self, hub: &DocumentHub, threshold: u64) {
+        if self.stored_chunks < threshold {
+            return;
+        }
+        let storage = hub.inner.storage.clone();
+        let id = self.id;
+        match tokio::task::spawn_blocking(move || storage.compact(&id)).await {
+            Ok(Ok(done)) => {
+                debug!(document = %id, folded = done.chunks_folded, bytes = done.snapshot_bytes, "compacted");
+                self.stored_chunks = 0;
+                self.stored_bytes = done.snapshot_bytes as u64;
+            }
+            failed => {
+                warn!(document = %id, ?failed, "compaction failed; the chunks stay as they are")
             }
         }
     }

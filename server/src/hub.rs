@@ -33,6 +33,8 @@ pub(crate) struct HubInner {
     pub(crate) identity: Arc<IdentityStore>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) idle_unload: Duration,
+    /// The largest a stored document may grow, in bytes.
+    pub(crate) max_document_bytes: u64,
     /// Cancelled when the server shuts down: actors with no peers stop at once.
     pub(crate) shutdown: CancellationToken,
     /// Every actor task, so shutdown can wait until each has committed and stopped.
@@ -46,6 +48,7 @@ impl DocumentHub {
         identity: Arc<IdentityStore>,
         metrics: Arc<Metrics>,
         idle_unload: Duration,
+        max_document_bytes: u64,
         shutdown: CancellationToken,
     ) -> Self {
         Self {
@@ -55,6 +58,7 @@ impl DocumentHub {
                 identity,
                 metrics,
                 idle_unload,
+                max_document_bytes,
                 shutdown,
                 tracker: TaskTracker::new(),
             }),

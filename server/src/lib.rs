@@ -7,6 +7,8 @@
 //! - [`serve`]: start, serve (plain or TLS), graceful shutdown.
 //! - [`routes`]: the HTTP surface (`/sync`, `/api/...`, `/healthz`, `/readyz`, `/metrics`);
 //!   [`api`]: the JSON endpoints.
+//! - [`admin_api`]: the coordinators' HTTP API under `/api/club` (members, devices,
+//!   revocation, invites, documents, CSV reports), for their own club only.
 //! - [`connection`]: one websocket, driving the protocol's `ServerConnection`.
 //! - [`hub`]: loaded documents, found by id, unloaded when idle; [`doc_actor`]: one document's
 //!   task, which applies, group-commits, then acknowledges (the durability rule).
@@ -16,6 +18,7 @@
 //! - [`state`], [`metrics`], [`tls`], [`demo`]: shared state, counters, certificates, `--demo`.
 #![deny(missing_docs)]
 
+pub mod admin_api;
 pub mod api;
 pub mod connection;
 pub mod demo;

@@ -71,6 +71,14 @@ struct Cli {
     #[arg(long, env = "CLUBSYNC_MAX_FRAME_BYTES", default_value_t = Limits::default().max_frame_bytes)]
     max_frame_bytes: usize,
 
+    /// The largest a stored document may grow, in bytes (default 256 MiB).
+    #[arg(long, env = "CLUBSYNC_MAX_DOCUMENT_BYTES", default_value_t = 256 * 1024 * 1024)]
+    max_document_bytes: u64,
+
+    /// Messages one connection may send per second, sustained (a burst may reach twice that).
+    #[arg(long, env = "CLUBSYNC_MESSAGES_PER_SECOND", default_value_t = 500)]
+    messages_per_second: u32,
+
     /// Set up a demo club in the data directory (default `clubsync-demo`), print invite codes,
     /// and serve.
     #[arg(long)]
@@ -134,6 +142,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_frame_bytes: cli.max_frame_bytes,
             ..Limits::default()
         },
+        max_document_bytes: cli.max_document_bytes,
+        messages_per_second: cli.messages_per_second.max(1),
     };
 
     std::fs::create_dir_all(&data_dir)

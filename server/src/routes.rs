@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::identity::IdentityError;
 use crate::state::AppState;
-use crate::{api, connection};
+use crate::{admin_api, api, connection};
 
 /// The router of the whole server.
 pub fn app(state: AppState) -> Router {
@@ -21,6 +21,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .route("/api/join", post(api::join))
+        .merge(admin_api::router())
         .with_state(state)
 }
 

@@ -55,6 +55,10 @@ pub struct ServeConfig {
     pub idle_unload: Duration,
     /// What one connection may send.
     pub limits: Limits,
+    /// The largest a stored document may grow, in bytes.
+    pub max_document_bytes: u64,
+    /// Messages one connection may send per second (sustained; twice that in a burst).
+    pub messages_per_second: u32,
 }
 
 /// Why the server could not start.
@@ -103,6 +107,7 @@ impl Server {
             identity.clone(),
             metrics.clone(),
             config.idle_unload,
+            config.max_document_bytes,
             shutdown.clone(),
         );
         let state = AppState::new(
@@ -110,6 +115,7 @@ impl Server {
             hub,
             metrics,
             config.limits.clone(),
+            config.messages_per_second,
             storage_id,
             shutdown,
         );

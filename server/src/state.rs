@@ -27,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Limits on what one connection may send.
     pub limits: Limits,
+    /// Messages one connection may send per second.
+    pub messages_per_second: u32,
     /// The server's peer id in the protocol.
     pub peer_id: PeerId,
     /// The server's storage id (stable across restarts).
@@ -43,6 +45,7 @@ impl AppState {
         hub: DocumentHub,
         metrics: Arc<Metrics>,
         limits: Limits,
+        messages_per_second: u32,
         storage_id: StorageId,
         shutdown: CancellationToken,
     ) -> Self {
@@ -52,6 +55,7 @@ impl AppState {
             live: LiveConnections::default(),
             metrics,
             limits,
+            messages_per_second,
             peer_id: PeerId::random(),
             storage_id,
             shutdown,

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use automerge::Automerge;
-use clubsync_core::store::{DocumentStore, SqliteStore, StoreError};
+use clubsync_core::store::{Compaction, DocumentStore, SqliteStore, StoreError, StoredSize};
 use clubsync_protocol::DocumentId;
 
 /// The file of the document store inside the data directory.
@@ -42,6 +42,16 @@ impl SharedStore {
     /// Commits chunks of several documents in one transaction: all or nothing.
     pub fn commit(&self, batch: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError> {
         self.lock().commit_batch(batch)
+    }
+
+    /// How much of a document is stored (bytes, and chunks waiting for compaction).
+    pub fn stored_size(&self, document: &DocumentId) -> Result<StoredSize, StoreError> {
+        self.lock().stored_size(document)
+    }
+
+    /// Folds a document's chunks into one snapshot, in one transaction.
+    pub fn compact(&self, document: &DocumentId) -> Result<Compaction, StoreError> {
+        self.lock().compact(document)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn DocumentStore + Send>> {

@@ -261,3 +261,52 @@ async fn too_many_connections_of_one_device_are_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_document_past_the_size_limit_is_refused_and_the_stored_one_is_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--max-document-bytes", "20000"]);
+    let collection = DocumentId::random();
+    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+        .await
+        .expect("connects");
+    let mut doc = new_collection("Small");
+    record_donation(&mut doc, 1);
+    phone.docs.insert(collection, doc);
+    phone.sync(QUIET, LIMIT).await;
+    assert_eq!(phone.seen.closed, None);
+
+    // Four hundred more donations: far past 20,000 bytes.
+    let doc = phone.docs.get_mut(&collection).expect("held");
+    for i in 0..400 {
+        record_donation(doc, 1000 + i);
+    }
+    phone.sync(QUIET, LIMIT).await;
+    let closed = phone.seen.closed.clone().expect("refused");
+    assert!(closed.contains("limit of 20000 bytes"), "{closed}");
+
+    let mut check = connect(&server.ws_url(Some(&server.token_for("Volunteer Park"))))
+        .await
+        .expect("connects");
+    check.want(collection);
+    check.sync(QUIET, LIMIT).await;
+    assert_eq!(donations(&check.docs[&collection]), (1, 1));
+}
+
+#[tokio::test]
+async fn a_connection_sending_too_fast_is_told_to_slow_down() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--messages-per-second", "5"]);
+    let mut device = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+        .await
+        .expect("connects");
+    let unknown = [&[0xa1u8, 0x64][..], b"type", &[0x66], b"gossip"].concat();
+    for _ in 0..50 {
+        device
+            .send_raw(WsMessage::Binary(unknown.clone().into()))
+            .await;
+    }
+    device.sync(QUIET, LIMIT).await;
+    let closed = device.seen.closed.clone().expect("closed");
+    assert!(closed.contains("messages a second"), "{closed}");
+}

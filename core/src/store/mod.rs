@@ -28,6 +28,15 @@ pub struct Compaction {
     pub snapshot_bytes: usize,
 }
 
+/// How much of a document is stored, as [`DocumentStore::stored_size`] reports it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct StoredSize {
+    /// Bytes of the snapshot and every chunk.
+    pub bytes: u64,
+    /// Chunks not yet folded into the snapshot.
+    pub chunks: u64,
+}
+
 /// Where documents and sync states are kept.
 pub trait DocumentStore {
     /// Stores one chunk of changes (as from `Automerge::save_after`) for a document, in one
@@ -45,6 +54,10 @@ pub trait DocumentStore {
 
     /// The ids of every stored document.
     fn documents(&self) -> Result<Vec<DocumentId>, StoreError>;
+
+    /// What is stored of a document: its bytes (snapshot and chunks) and how many chunks wait
+    /// to be compacted. Cheap: it reads no document.
+    fn stored_size(&self, id: &DocumentId) -> Result<StoredSize, StoreError>;
 
     /// Saves the sync state of a document with a peer's storage.
     fn save_sync_state(

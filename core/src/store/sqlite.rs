@@ -8,7 +8,7 @@ use automerge::sync::State;
 use clubsync_protocol::ids::{DocumentId, StorageId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::{Compaction, DocumentStore, StoreError, schema};
+use super::{Compaction, DocumentStore, StoreError, StoredSize, schema};
 
 /// The SQLite document store.
 pub struct SqliteStore {
@@ -187,6 +187,24 @@ impl DocumentStore for SqliteStore {
         Ok(Compaction {
             chunks_folded: chunks.len(),
             snapshot_bytes: saved.len(),
+        })
+    }
+
+    fn stored_size(&self, id: &DocumentId) -> Result<StoredSize, StoreError> {
+        let key = id.as_bytes().to_vec();
+        let (chunk_bytes, chunks): (i64, i64) = self.conn.query_row(
+            "SELECT COALESCE(SUM(length(bytes)), 0), COUNT(*) FROM chunks WHERE doc_id = ?1",
+            [&key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let snapshot_bytes: i64 = self.conn.query_row(
+            "SELECT COALESCE(SUM(length(bytes)), 0) FROM snapshots WHERE doc_id = ?1",
+            [&key],
+            |r| r.get(0),
+        )?;
+        Ok(StoredSize {
+            bytes: u64::try_from(chunk_bytes + snapshot_bytes).unwrap_or(0),
+            chunks: u64::try_from(chunks).unwrap_or(0),
         })
     }
 

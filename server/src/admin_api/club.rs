@@ -1,0 +1,182 @@
+//! The club itself: its profile, its members, and its documents.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use clubsync_core::club::Club;
+use clubsync_core::document::TypedDocument;
+use serde::Serialize;
+
+use super::auth::Coordinator;
+use super::reports::Report;
+use super::{blocking, load_stored};
+use crate::api::ApiError;
+use crate::state::AppState;
+
+/// `GET /api/club`.
+#[derive(Serialize)]
+pub(super) struct ClubView {
+    id: String,
+    name: String,
+    club_document: String,
+    created_at: String,
+    /// From the club document; `None` until it is stored or when it cannot be read.
+    profile: Option<ProfileView>,
+    /// The device making the request.
+    you: YouView,
+}
+
+#[derive(Serialize)]
+struct ProfileView {
+    name: String,
+    club_type: String,
+    country: String,
+    currency: String,
+}
+
+#[derive(Serialize)]
+struct YouView {
+    device_id: String,
+    device_name: String,
+    member_id: String,
+    role: String,
+}
+
+pub(super) async fn info(
+    Coordinator(me): Coordinator,
+    State(state): State<AppState>,
+) -> Result<Json<ClubView>, ApiError> {
+    let identity = state.identity.clone();
+    let club = me.club;
+    let info = blocking(move || {
+        identity
+            .club(club)?
+            .ok_or_else(|| ApiError::internal("a device's club is missing", club))
+    })
+    .await?;
+    let profile = match load_stored(&state, info.club_document).await? {
+        Some(doc) => match Club::from_automerge(doc).and_then(|c| c.profile()) {
+            Ok(p) => Some(ProfileView {
+                name: p.name,
+                club_type: p.club_type.to_string(),
+                country: p.country,
+                currency: p.currency.code().to_owned(),
+            }),
+            Err(e) => {
+                tracing::warn!(club = %info.id, %e, "the club document cannot be read");
+                None
+            }
+        },
+        None => None,
+    };
+    Ok(Json(ClubView {
+        id: info.id.to_string(),
+        name: info.name,
+        club_document: info.club_document.to_string(),
+        created_at: info.created_at.to_string(),
+        profile,
+        you: YouView {
+            device_id: me.id.to_string(),
+            device_name: me.name,
+            member_id: me.member.to_string(),
+            role: me.role.to_string(),
+        },
+    }))
+}
+
+/// One member in `GET /api/club/members`.
+#[derive(Serialize)]
+pub(super) struct MemberView {
+    id: String,
+    display_name: String,
+    role: String,
+    created_at: String,
+    /// Devices not revoked.
+    active_devices: usize,
+}
+
+pub(super) async fn members(
+    Coordinator(me): Coordinator,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<MemberView>>, ApiError> {
+    let identity = state.identity.clone();
+    let (members, devices) = blocking(move || {
+        Ok((
+            identity.list_members(me.club)?,
+            identity.list_devices(me.club)?,
+        ))
+    })
+    .await?;
+    let mut active: HashMap<_, usize> = HashMap::new();
+    for d in devices.iter().filter(|d| d.revoked_at.is_none()) {
+        *active.entry(d.device.member).or_default() += 1;
+    }
+    Ok(Json(
+        members
+            .into_iter()
+            .map(|m| MemberView {
+                id: m.id.to_string(),
+                active_devices: active.get(&m.id).copied().unwrap_or(0),
+                display_name: m.display_name,
+                role: m.role.to_string(),
+                created_at: m.created_at.to_string(),
+            })
+            .collect(),
+    ))
+}
+
+/// One document in `GET /api/club/documents`.
+#[derive(Serialize)]
+pub(super) struct DocumentView {
+    id: String,
+    kind: &'static str,
+    /// The title in the club document's index, if it lists the document.
+    title: Option<String>,
+    created_at: String,
+    /// The device that created it; `None` for the club document.
+    created_by_device: Option<String>,
+    /// The CSV reports this document makes, as paths of this API.
+    reports: Vec<String>,
+}
+
+pub(super) async fn documents(
+    Coordinator(me): Coordinator,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<DocumentView>>, ApiError> {
+    let identity = state.identity.clone();
+    let (documents, club_document) = blocking(move || {
+        Ok::<_, ApiError>((
+            identity.list_documents(me.club)?,
+            identity.club_document(me.club)?,
+        ))
+    })
+    .await?;
+    let titles: HashMap<_, _> = match load_stored(&state, club_document).await? {
+        Some(doc) => Club::from_automerge(doc)
+            .and_then(|c| c.documents())
+            .map(|list| list.into_iter().map(|d| (d.id, d.title)).collect())
+            .unwrap_or_else(|e| {
+                tracing::warn!(club = %me.club, %e, "the club document's index cannot be read");
+                HashMap::new()
+            }),
+        None => HashMap::new(),
+    };
+    Ok(Json(
+        documents
+            .into_iter()
+            .map(|d| DocumentView {
+                id: d.id.to_string(),
+                kind: d.kind.as_str(),
+                title: titles.get(&d.id).cloned(),
+                created_at: d.created_at.to_string(),
+                created_by_device: d.created_by.map(|id| id.to_string()),
+                reports: Report::ALL
+                    .iter()
+                    .filter(|r| r.kind() == d.kind)
+                    .map(|r| format!("/api/club/reports/{}.csv?document={}", r.name(), d.id))
+                    .collect(),
+            })
+            .collect(),
+    ))
+}

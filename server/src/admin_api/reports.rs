@@ -1,0 +1,341 @@
+//! CSV exports of `clubsync-core`'s reports, read from the committed documents in the store.
+
+use automerge::Automerge;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use clubsync_core::club::Club;
+use clubsync_core::collection::StreetCollection;
+use clubsync_core::document::{DocumentKind, TypedDocument};
+use clubsync_core::error::SchemaError;
+use clubsync_core::petition::Petition;
+use clubsync_core::reports::{
+    PetitionDelivery, Reconciliation, ReportError, SponsorshipSheet, TinCountSheet, Totals,
+};
+use clubsync_core::sponsorship::SponsoredActivity;
+use clubsync_protocol::DocumentId;
+use serde::Deserialize;
+
+use super::auth::Coordinator;
+use super::{blocking, not_in_club, parse_id};
+use crate::api::ApiError;
+use crate::identity::ClubId;
+use crate::state::AppState;
+
+/// A report this API exports, named in the path as `{name}.csv`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Report {
+    /// One row per tin issue with its count, and a grand total (a street collection).
+    TinCountSheet,
+    /// Counted vs banked vs remitted (a street collection).
+    Reconciliation,
+    /// Totals by event and by collector (one street collection, or all of the club's).
+    Totals,
+    /// Name, postcode or town, and date of each signature: never email or phone (a petition).
+    PetitionDelivery,
+    /// Pledges, payments and Gift Aid (a sponsored activity).
+    Sponsorship,
+}
+
+impl Report {
+    /// Every report, in the order they are listed.
+    pub(super) const ALL: [Self; 5] = [
+        Self::TinCountSheet,
+        Self::Reconciliation,
+        Self::Totals,
+        Self::PetitionDelivery,
+        Self::Sponsorship,
+    ];
+
+    /// The name in the path.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::TinCountSheet => "tin-count-sheet",
+            Self::Reconciliation => "reconciliation",
+            Self::Totals => "totals",
+            Self::PetitionDelivery => "petition-delivery",
+            Self::Sponsorship => "sponsorship",
+        }
+    }
+
+    /// The kind of document the report is made from.
+    pub(super) fn kind(self) -> DocumentKind {
+        match self {
+            Self::TinCountSheet | Self::Reconciliation | Self::Totals => {
+                DocumentKind::StreetCollection
+            }
+            Self::PetitionDelivery => DocumentKind::Petition,
+            Self::Sponsorship => DocumentKind::SponsoredActivity,
+        }
+    }
+
+    /// The report a path segment such as `reconciliation.csv` names.
+    fn from_file(file: &str) -> Option<Self> {
+        let name = file.strip_suffix(".csv")?;
+        Self::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
+/// The query of a report request.
+#[derive(Deserialize)]
+pub(super) struct ReportQuery {
+    /// The document to report on; optional only for `totals` (all street collections).
+    document: Option<String>,
+}
+
+/// `GET /api/club/reports/{report}.csv?document=<id>`: the report as `text/csv`, offered as a
+/// download named after the report and the document's title.
+pub(super) async fn export(
+    Coordinator(me): Coordinator,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Path(file) = path.map_err(|e| ApiError::new(e.status(), "bad_path", e.body_text()))?;
+    let Query(query) = query.map_err(|e| ApiError::new(e.status(), "bad_query", e.body_text()))?;
+    let report = Report::from_file(&file).ok_or_else(|| {
+        let names: Vec<String> = Report::ALL
+            .iter()
+            .map(|r| format!("{}.csv", r.name()))
+            .collect();
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_report",
+            format!("no report {file:?}: the reports are {}", names.join(", ")),
+        )
+    })?;
+    let document = match query.document.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => Some(parse_id::<DocumentId>("document", text)?),
+        _ if report == Report::Totals => None,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "missing_document",
+                format!(
+                    "say which {} to report on: ?document=<id> (GET /api/club/documents lists them)",
+                    kind_name(report.kind())
+                ),
+            ));
+        }
+    };
+    let identity = state.identity.clone();
+    let storage = state.hub.inner.storage.clone();
+    let (csv, title) = blocking(move || {
+        let documents = match document {
+            Some(id) => vec![checked_document(&identity, me.club, report, id)?],
+            None => identity
+                .list_documents(me.club)?
+                .into_iter()
+                .filter(|d| d.kind == report.kind())
+                .map(|d| d.id)
+                .collect(),
+        };
+        let load = |id: &DocumentId| {
+            storage
+                .load(id)
+                .map_err(|e| ApiError::internal("loading a document for a report failed", e))
+        };
+        let mut loaded = Vec::new();
+        for id in &documents {
+            match load(id)? {
+                Some(doc) => loaded.push((*id, doc)),
+                // Registered but nothing committed yet: it has nothing to report.
+                None if document.is_none() => {}
+                None => {
+                    return Err(ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "not_stored_yet",
+                        format!(
+                            "nothing of document {id} has reached the server yet; sync it first"
+                        ),
+                    ));
+                }
+            }
+        }
+        let club = match report {
+            Report::TinCountSheet | Report::Totals => {
+                let id = identity.club_document(me.club)?;
+                let doc = load(&id)?
+                    .ok_or_else(|| ApiError::internal("the club document is not stored", id))?;
+                Some(typed::<Club>(id, doc)?)
+            }
+            _ => None,
+        };
+        build(report, loaded, club.as_ref())
+    })
+    .await?;
+    let stem = match (document, title.as_deref().map(slug)) {
+        (_, Some(s)) if !s.is_empty() => s,
+        (Some(id), _) => id.to_string(),
+        (None, _) => "all-collections".to_owned(),
+    };
+    let disposition = format!("attachment; filename=\"{}-{stem}.csv\"", report.name());
+    tracing::info!(report = report.name(), by = %me.id, "a coordinator exported a report");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            // Reports hold personal data (names, postcodes): no copies in caches.
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// The document, if it is registered to `club` with the kind the report needs. Another club's
+/// document is answered like an unknown one.
+fn checked_document(
+    identity: &crate::identity::IdentityStore,
+    club: ClubId,
+    report: Report,
+    id: DocumentId,
+) -> Result<DocumentId, ApiError> {
+    match identity.document(&id)? {
+        Some((owner, kind)) if owner == club => {
+            if kind == report.kind() {
+                Ok(id)
+            } else {
+                Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "wrong_document_kind",
+                    format!(
+                        "{} is made from a {}, and document {id} is a {}",
+                        report.name(),
+                        kind_name(report.kind()),
+                        kind_name(kind)
+                    ),
+                ))
+            }
+        }
+        _ => Err(not_in_club("document", &id.to_string())),
+    }
+}
+
+/// Builds the report's CSV and a title to name the file by.
+fn build(
+    report: Report,
+    documents: Vec<(DocumentId, Automerge)>,
+    club: Option<&Club>,
+) -> Result<(Vec<u8>, Option<String>), ApiError> {
+    let mut out = Vec::new();
+    let club = || club.ok_or_else(|| ApiError::internal("a report needs the club", report.name()));
+    let first = || {
+        documents
+            .first()
+            .cloned()
+            .ok_or_else(|| ApiError::internal("a report of one document got none", report.name()))
+    };
+    let title = match report {
+        Report::TinCountSheet => {
+            let (id, doc) = first()?;
+            let sheet = TinCountSheet::build(&typed(id, doc)?, club()?).map_err(report_error)?;
+            sheet.write_csv(&mut out).map_err(report_error)?;
+            Some(sheet.collection)
+        }
+        Report::Reconciliation => {
+            let (id, doc) = first()?;
+            let figures = Reconciliation::build(&typed(id, doc)?).map_err(report_error)?;
+            figures.write_csv(&mut out).map_err(report_error)?;
+            Some(figures.collection)
+        }
+        Report::Totals => {
+            let collections = documents
+                .into_iter()
+                .map(|(id, doc)| typed::<StreetCollection>(id, doc))
+                .collect::<Result<Vec<_>, _>>()?;
+            let title = match collections.as_slice() {
+                [one] => one.title().ok(),
+                _ => None,
+            };
+            let refs: Vec<&StreetCollection> = collections.iter().collect();
+            let totals = Totals::build(&refs, club()?).map_err(report_error)?;
+            totals.write_csv(&mut out).map_err(report_error)?;
+            title
+        }
+        Report::PetitionDelivery => {
+            let (id, doc) = first()?;
+            let delivery =
+                PetitionDelivery::build(&typed::<Petition>(id, doc)?).map_err(report_error)?;
+            delivery.write_csv(&mut out).map_err(report_error)?;
+            None
+        }
+        Report::Sponsorship => {
+            let (id, doc) = first()?;
+            let sheet = SponsorshipSheet::build(&typed::<SponsoredActivity>(id, doc)?)
+                .map_err(report_error)?;
+            sheet.write_csv(&mut out).map_err(report_error)?;
+            Some(sheet.title)
+        }
+    };
+    Ok((out, title))
+}
+
+/// A stored document read as its type; a document that does not read is a 422 that says why.
+fn typed<T: TypedDocument>(id: DocumentId, doc: Automerge) -> Result<T, ApiError> {
+    T::from_automerge(doc).map_err(|e| unreadable(id, &e))
+}
+
+fn unreadable(id: DocumentId, e: &SchemaError) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unreadable_document",
+        format!("document {id} cannot be read for this report: {e}"),
+    )
+}
+
+fn report_error(e: ReportError) -> ApiError {
+    match e {
+        ReportError::Schema(e) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_document",
+            format!("the report cannot be made from this document: {e}"),
+        ),
+        other => ApiError::internal("writing a report failed", other),
+    }
+}
+
+fn kind_name(kind: DocumentKind) -> String {
+    kind.as_str().replace('_', " ")
+}
+
+/// A file-name-safe form of a title: ASCII letters and digits, words joined by `-`.
+fn slug(title: &str) -> String {
+    let words: Vec<String> = title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let mut out = String::new();
+    for word in words {
+        if out.len() + word.len() > 48 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_names_round_trip_and_titles_become_safe_file_names() {
+        for report in Report::ALL {
+            assert_eq!(
+                Report::from_file(&format!("{}.csv", report.name())),
+                Some(report)
+            );
+        }
+        assert_eq!(Report::from_file("totals"), None);
+        assert_eq!(Report::from_file("../etc.csv"), None);
+        assert_eq!(slug("High Street, Saturday!"), "high-street-saturday");
+        assert_eq!(slug("\"; rm -rf /"), "rm-rf");
+        assert_eq!(slug("서울 거리 모금"), "");
+    }
+}
