@@ -111,7 +111,9 @@ pub fn print_invites(invites: &[DemoInvite], scheme: &str, addr: SocketAddr) {
         );
     }
     println!();
-    println!("Join from a laptop:  clubsync join {scheme}://{addr} <code>");
+    println!(
+        "A device joins with:  curl -X POST {scheme}://{addr}/api/join -H 'content-type: application/json' \\\n      -d '{{\"invite\": \"<code>\", \"device_name\": \"my phone\"}}'"
+    );
     println!("Stop the server with Ctrl-C; everything is saved in the data directory.");
 }
 
