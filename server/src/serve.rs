@@ -225,10 +225,9 @@ async fn watch_revocations(state: AppState) {
         };
         for (device, at) in revoked {
             since = since.max(at.0);
-            let closed = state.live.refuse_device(
-                device,
-                "this device was revoked by a coordinator; ask them for a new invite if that is a mistake",
-            );
+            let closed = state
+                .live
+                .refuse_device(device, crate::state::REVOKED_REASON);
             if closed > 0 {
                 info!(%device, closed, "closed the connections of a revoked device");
             }

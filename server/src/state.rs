@@ -14,6 +14,10 @@ use crate::hub::DocumentHub;
 use crate::identity::{DeviceId, IdentityStore};
 use crate::metrics::Metrics;
 
+/// What a revoked device is told when its connections are closed.
+pub const REVOKED_REASON: &str =
+    "this device was revoked by a coordinator; ask them for a new invite if that is a mistake";
+
 /// Shared server state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {

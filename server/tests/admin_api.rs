@@ -121,10 +121,22 @@ async fn a_coordinator_invites_a_device_and_revokes_one_whose_socket_closes_at_o
     assert_eq!(status, 200, "{devices}");
     assert_eq!(devices.as_array().map(Vec::len), Some(2), "{devices}");
     let lee_device = device_named(&devices, "Volunteer Lee");
-    assert!(devices.as_array().is_some_and(|d| {
-        d.iter()
-            .all(|d| d["revoked"] == false && d["last_seen_at"].is_string())
-    }));
+    assert!(
+        devices
+            .as_array()
+            .is_some_and(|d| d.iter().all(|d| d["revoked"] == false)),
+        "{devices}"
+    );
+    let seen = |devices: &Value, name: &str| {
+        devices
+            .as_array()
+            .and_then(|all| all.iter().find(|d| d["name"] == name))
+            .map(|d| d["last_seen_at"].clone())
+            .unwrap_or(Value::Null)
+    };
+    // Kim's device authenticated just now; Lee's has not connected yet.
+    assert!(seen(&devices, "Coordinator Kim").is_string(), "{devices}");
+    assert!(seen(&devices, "Volunteer Lee").is_null(), "{devices}");
 
     // 2. Kim makes an invite; a new phone redeems it.
     let (status, made) = call(
@@ -197,6 +209,8 @@ async fn a_coordinator_invites_a_device_and_revokes_one_whose_socket_closes_at_o
     phone.want(DocumentId::random());
     phone.sync(QUIET, Duration::from_secs(1)).await;
     assert_eq!(phone.seen.closed, None);
+    let (_, devices) = call(&server, &kim, "GET", "/api/club/devices", None);
+    assert!(seen(&devices, "Volunteer Lee").is_string(), "{devices}");
     let path = format!("/api/club/devices/{lee_device}/revoke");
     let started = Instant::now();
     let (status, revoked) = call(&server, &kim, "POST", &path, None);

@@ -12,10 +12,6 @@ use crate::identity::{DeviceId, DeviceInfo};
 use crate::routes::now_ms;
 use crate::state::AppState;
 
-/// What a revoked device's open connections are told as they are closed.
-pub const REVOKED_REASON: &str =
-    "this device was revoked by a coordinator; ask them for a new invite if that is a mistake";
-
 /// One device in `GET /api/club/devices`.
 #[derive(Serialize)]
 pub(super) struct DeviceView {
@@ -98,7 +94,7 @@ pub(super) async fn revoke(
         Ok((before.revoked_at.is_none(), after))
     })
     .await?;
-    let closed_connections = state.live.refuse_device(id, REVOKED_REASON);
+    let closed_connections = state.live.refuse_device(id, crate::state::REVOKED_REASON);
     tracing::info!(
         device = %id,
         by = %me.id,

@@ -19,10 +19,16 @@
 //! | GET | `/api/club/documents` | the registry of the club's documents, with report links |
 //! | GET | `/api/club/reports/{report}.csv?document=<id>` | a report of `clubsync-core` as CSV |
 //!
+//! The reports are `tin-count-sheet`, `reconciliation` and `totals` (of a street collection;
+//! `totals` without `?document=` covers every collection of the club), `petition-delivery`
+//! (names, postcodes or towns and dates: never email or phone) and `sponsorship`.
+//!
 //! Errors are [`crate::api::ApiError`]s: JSON `{ "error": "<code>", "message": "..." }` with
-//! 400 (bad input), 401 (no, unknown or revoked token), 403 (not a coordinator), 404 (no such
-//! thing in your club), 405, 409 (a used invite cannot be withdrawn), 422 (a document that
-//! cannot make that report) or 500 (a server failure: a generic message, details in the log).
+//! 400 (a malformed id, a missing `?document=`), 401 (no, unknown or revoked token), 403 (not a
+//! coordinator), 404 (no such thing in your club), 405, 409 (a used invite cannot be
+//! withdrawn), 415 or 422 (a body or value the API cannot act on: an unknown role, a document
+//! that cannot make that report) or 500 (a server failure: a generic message, details in the
+//! log).
 //!
 //! Reports read the document store, never a loaded document's memory: the store holds every
 //! committed change, and nothing uncommitted may leave the server (the durability rule).
