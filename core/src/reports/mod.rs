@@ -35,7 +35,7 @@ pub enum ReportError {
     Io(#[from] std::io::Error),
 }
 
-/// Writes a header and rows of text as CSV.
+/// Writes a header and rows of text as CSV, every cell made safe for spreadsheets.
 pub(crate) fn write_rows<W: Write>(
     out: W,
     header: &[&str],
@@ -44,8 +44,44 @@ pub(crate) fn write_rows<W: Write>(
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(header)?;
     for row in rows {
-        writer.write_record(&row)?;
+        writer.write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
     }
     writer.flush()?;
     Ok(())
+}
+
+/// A cell a spreadsheet will show as text, never run as a formula.
+///
+/// Names and notes are typed by volunteers and signers; a cell such as `=HYPERLINK(...)` would
+/// run as a formula when a coordinator opens the export. Such cells get a leading `'`, which
+/// spreadsheets read as "this is text". Numbers (`-12.50`) are left as they are.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_typed_by_people_become_text_and_numbers_stay_numbers() {
+        let mut out = Vec::new();
+        let rows = vec![vec![
+            "=HYPERLINK(\"http://evil\")".to_owned(),
+            "@SUM(A1)".to_owned(),
+            "-12.50".to_owned(),
+            "Kim Min-ji".to_owned(),
+        ]];
+        write_rows(&mut out, &["a", "b", "c", "d"], rows).expect("writes");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(
+            text,
+            "a,b,c,d\n\"'=HYPERLINK(\"\"http://evil\"\")\",'@SUM(A1),-12.50,Kim Min-ji\n"
+        );
+    }
 }
