@@ -1,0 +1,307 @@
+//! The server under test: the real `clubsync-server --demo` binary on `127.0.0.1:0` with a
+//! temporary data directory, killed when dropped.
+//!
+//! Device tokens come as a club gets them: an invite (the demo's, or one made with the admin
+//! command `clubsync-server invite`), redeemed over `POST /api/join`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clubsync_protocol::DocumentId;
+
+use crate::http;
+
+/// The demo's club, as `clubsync-server --demo` names it.
+const DEMO_CLUB: &str = "Demo Club";
+
+/// The demo invites the bench redeems: the two volunteers (they may create and write street
+/// collections; the coordinator's and the observer's invites are left unused).
+const DEMO_VOLUNTEERS: [&str; 2] = ["Volunteer Lee", "Volunteer Park"];
+
+/// How many connections one device token may hold open (the server's
+/// `MAX_CONNECTIONS_PER_DEVICE`).
+pub const CONNECTIONS_PER_TOKEN: usize = 8;
+
+/// Checks that the server binary exists, and says how to build it when it does not.
+pub fn check_binary(path: &Path) -> anyhow::Result<PathBuf> {
+    if path.is_file() {
+        return Ok(path.to_owned());
+    }
+    bail!(
+        "no server binary at {}.\nBuild it first (from the workspace root):\n    \
+         cargo build --release -p clubsync-server\nor pass another binary with --server-bin PATH \
+         (for a debug build: --server-bin target/debug/clubsync-server).",
+        path.display()
+    )
+}
+
+/// Device tokens, and the club they belong to.
+pub struct Tokens {
+    /// One per 8 simulated devices.
+    tokens: Vec<String>,
+    /// The demo club's document, which every member may read.
+    pub club_document: DocumentId,
+}
+
+impl Tokens {
+    /// The token for simulated device `i` (devices 0 to 7 share the first token, and so on).
+    pub fn for_device(&self, i: usize) -> anyhow::Result<&str> {
+        self.tokens
+            .get(i / CONNECTIONS_PER_TOKEN)
+            .map(String::as_str)
+            .with_context(|| format!("no token for device {i}"))
+    }
+}
+
+/// A running server process; killed when dropped.
+pub struct ServerProcess {
+    child: Child,
+    bin: PathBuf,
+    /// Holds the data directory until the server is gone.
+    data_dir: tempfile::TempDir,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Demo invite codes by person ("Volunteer Lee", ...).
+    invites: BTreeMap<String, String>,
+}
+
+impl ServerProcess {
+    /// Starts `clubsync-server --demo` in a new temporary data directory and waits until it
+    /// has printed its address and invites.
+    pub fn start(bin: &Path) -> anyhow::Result<Self> {
+        let data_dir = tempfile::Builder::new()
+            .prefix("clubsync-bench-")
+            .tempdir()
+            .context("cannot make a temporary data directory")?;
+        let mut child = Command::new(bin)
+            .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir.path())
+            // Quiet unless the caller asks for the server's logs (CLUBSYNC_LOG=debug).
+            .env(
+                "CLUBSYNC_LOG",
+                std::env::var("CLUBSYNC_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .context("the server's standard output is not piped")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut addr = None;
+        let mut invites = BTreeMap::new();
+        loop {
+            let line = match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => line,
+                Err(_) => {
+                    let _ = child.kill();
+                    bail!("the server did not print its address and invites within 60 s");
+                }
+            };
+            if let Some(rest) = line.strip_prefix("clubsync-server listening on ") {
+                let (_, a) = rest
+                    .split_once("://")
+                    .with_context(|| format!("an address without a scheme: {rest:?}"))?;
+                addr = Some(
+                    a.parse()
+                        .with_context(|| format!("not an address: {a:?}"))?,
+                );
+            }
+            for name in DEMO_VOLUNTEERS {
+                if let Some(rest) = line.trim_start().strip_prefix(name)
+                    && let Some(code) = rest.split_whitespace().last()
+                {
+                    invites.insert(name.to_owned(), code.to_owned());
+                }
+            }
+            if line.starts_with("Stop the server") {
+                break;
+            }
+        }
+        // Keep draining its output so the server never blocks on a full pipe.
+        std::thread::spawn(move || while rx.recv().is_ok() {});
+        Ok(Self {
+            child,
+            bin: bin.to_owned(),
+            data_dir,
+            addr: addr.context("the server printed no address")?,
+            invites,
+        })
+    }
+
+    /// The process id, for reading its memory.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The websocket URL for a token.
+    pub fn ws_url(&self, token: &str) -> String {
+        format!("ws://{}/sync?token={token}", self.addr)
+    }
+
+    /// Device tokens enough for `connections` simulated devices, 8 per token: the demo
+    /// volunteers' invites first, then invites made with the admin command.
+    pub async fn tokens_for(&self, connections: usize) -> anyhow::Result<Tokens> {
+        let needed = connections.div_ceil(CONNECTIONS_PER_TOKEN).max(1);
+        let mut codes: Vec<String> = DEMO_VOLUNTEERS
+            .iter()
+            .filter_map(|name| self.invites.get(*name).cloned())
+            .take(needed)
+            .collect();
+        if codes.len() < needed {
+            let extra = needed - codes.len();
+            eprintln!("making {extra} more device invites with `clubsync-server invite`...");
+        }
+        while codes.len() < needed {
+            codes.push(self.admin_invite(codes.len())?);
+        }
+        let mut tokens = Vec::with_capacity(needed);
+        let mut club_document = None;
+        for (i, code) in codes.iter().enumerate() {
+            let (token, club) = self.redeem(code, &format!("bench device {i}")).await?;
+            tokens.push(token);
+            club_document = Some(club);
+        }
+        Ok(Tokens {
+            tokens,
+            club_document: club_document.context("no invite was redeemed")?,
+        })
+    }
+
+    /// Makes a volunteer invite with `clubsync-server --data-dir D invite`.
+    fn admin_invite(&self, n: usize) -> anyhow::Result<String> {
+        let name = format!("Bench Volunteer {n}");
+        let out = Command::new(&self.bin)
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .args([
+                "invite",
+                "--club",
+                DEMO_CLUB,
+                "--role",
+                "volunteer",
+                "--name",
+            ])
+            .arg(&name)
+            .env("CLUBSYNC_LOG", "warn")
+            .output()
+            .context("cannot run `clubsync-server invite`")?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            bail!(
+                "`clubsync-server invite` failed: {}{}",
+                stdout,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        // The code is alone on an indented line: "    K7QM-X2PA-9F".
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("    "))
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.contains(' ') && l.contains('-'))
+            .map(str::to_owned)
+            .with_context(|| format!("no invite code in the output of `invite`: {stdout}"))
+    }
+
+    /// Redeems an invite over `POST /api/join`; returns the device token and the club
+    /// document.
+    async fn redeem(
+        &self,
+        invite: &str,
+        device_name: &str,
+    ) -> anyhow::Result<(String, DocumentId)> {
+        let body = serde_json::json!({ "invite": invite, "device_name": device_name }).to_string();
+        let (status, text) = http::request(self.addr, "POST", "/api/join", Some(&body)).await?;
+        if status != 200 {
+            bail!("POST /api/join answered {status}: {text}");
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("not JSON: {text}"))?;
+        let token = json["token"]
+            .as_str()
+            .with_context(|| format!("no token in the answer to /api/join: {text}"))?;
+        let club = json["club_document"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("no club document in the answer to /api/join: {text}"))?;
+        Ok((token.to_owned(), club))
+    }
+
+    /// The server's resident memory (VmRSS), in bytes.
+    pub fn resident_bytes(&self) -> anyhow::Result<u64> {
+        let path = format!("/proc/{}/status", self.pid());
+        let status =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("no VmRSS line in {path}"))?;
+        Ok(kib * 1024)
+    }
+
+    /// CPU time the server has used so far (user and system, all threads).
+    pub fn cpu_time(&self) -> anyhow::Result<Duration> {
+        cpu_time_of(&self.pid().to_string())
+    }
+
+    /// The value of a counter or gauge on `/metrics`.
+    pub async fn metric(&self, name: &str) -> anyhow::Result<u64> {
+        let (status, text) = http::request(self.addr, "GET", "/metrics", None).await?;
+        if status != 200 {
+            bail!("GET /metrics answered {status}: {text}");
+        }
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .find_map(|l| {
+                let (key, value) = l.split_once(' ')?;
+                (key == name).then(|| value.trim().parse().ok())?
+            })
+            .with_context(|| format!("no metric {name} on /metrics"))
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// CPU time (user and system, all threads) of a process, `self` or a pid, from
+/// `/proc/PID/stat`, in clock ticks of 1/100 s (USER_HZ, 100 on Linux).
+pub fn cpu_time_of(pid: &str) -> anyhow::Result<Duration> {
+    let path = format!("/proc/{pid}/stat");
+    let stat = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+    // The command name, in parentheses, may hold spaces: fields are counted after it.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // Fields 14 and 15 of stat(5) (utime, stime) are 12 and 13 after the name and state.
+    let ticks = |i: usize| -> anyhow::Result<u64> {
+        fields
+            .get(i)
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("no CPU times in {path}"))
+    };
+    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+}
