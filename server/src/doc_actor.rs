@@ -233,6 +233,20 @@ impl DocActor {
                 self.reload(hub).await;
                 return;
             }
+            if self.owner.is_none()
+                && let Err(e) = DocumentKind::of(&self.doc)
+            {
+                // Only this document is refused, not the connection: a stock automerge-repo
+                // client offers every document it holds on each connection, so closing it would
+                // stop its other documents from syncing, again after every reconnect.
+                warn!(document = %self.id, %e, "refused a new document that is not a clubsync document");
+                hub.inner.metrics.refused("not_a_clubsync_document");
+                for peer in std::mem::take(&mut self.peers).into_values() {
+                    let _ = peer.outbox.send(Outbound::Unavailable(self.id));
+                }
+                self.reload(hub).await;
+                return;
+            }
             if let (None, Some(creator)) = (self.owner, &creator)
                 && let Err(reason) = self.register(creator, hub).await
             {

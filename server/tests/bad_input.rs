@@ -230,6 +230,47 @@ async fn a_device_of_another_club_gets_doc_unavailable() {
     assert_eq!(donations(&check.docs[&collection]), (1, 700));
 }
 
+#[tokio::test]
+async fn a_new_document_that_is_not_a_clubsync_document_is_refused_alone() {
+    // A stock automerge-repo client offers every document it holds on each connection. A new
+    // document without a clubsync `kind` is answered with `doc-unavailable` and not stored; the
+    // connection stays open and the device's club records keep syncing.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+        .await
+        .expect("connects");
+
+    // 1. The phone holds a stray document and a collection with a donation.
+    let stray = DocumentId::random();
+    phone.edit(stray, "x", 1);
+    let collection = DocumentId::random();
+    let mut doc = new_collection("Station Entrance");
+    record_donation(&mut doc, 250);
+    phone.docs.insert(collection, doc);
+    phone.sync(QUIET, LIMIT).await;
+    assert_eq!(phone.seen.closed, None);
+    assert!(phone.seen.unavailable.contains(&stray));
+    assert!(phone.all_saved_on_server(collection));
+
+    // 2. Still connected: the next donation is saved too.
+    record_donation(phone.docs.get_mut(&collection).expect("held"), 300);
+    phone.sync(QUIET, LIMIT).await;
+    assert_eq!(phone.seen.closed, None);
+    assert!(phone.all_saved_on_server(collection));
+
+    // 3. Nothing of the stray document was stored.
+    let mut laptop = connect(&server.ws_url(Some(&server.token_for("Volunteer Park"))))
+        .await
+        .expect("connects");
+    laptop.want(stray);
+    laptop.want(collection);
+    laptop.sync(QUIET, LIMIT).await;
+    assert_eq!(laptop.seen.unavailable, vec![stray]);
+    assert!(laptop.docs[&stray].get_heads().is_empty());
+    assert_eq!(donations(&laptop.docs[&collection]), (2, 550));
+}
+
 fn donations_or_none<S>(device: &common::Device<S>, doc: DocumentId) -> Option<(usize, i64)> {
     let d = device.docs.get(&doc)?;
     if d.get_heads().is_empty() {

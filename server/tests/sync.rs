@@ -199,7 +199,7 @@ async fn tls_with_a_self_signed_certificate_works_end_to_end() {
 #[test]
 fn plain_http_on_a_public_address_is_refused_unless_insecure() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = std::process::Command::new(common::BIN)
+    let out = std::process::Command::new(common::server_bin())
         .args(["--listen", "0.0.0.0:0", "--data-dir"])
         .arg(dir.path())
         .output()

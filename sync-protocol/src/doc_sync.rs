@@ -20,7 +20,7 @@
 //!
 //! Local edits must likewise be committed before `generate` is called after them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{self, SyncDoc};
@@ -78,6 +78,9 @@ struct PeerSync {
 pub struct DocumentSync<P> {
     peers: BTreeMap<P, PeerSync>,
     uncommitted: bool,
+    /// Peers whose changes are among the uncommitted ones: each is owed a message with the new
+    /// heads once they are committed (see [`DocumentSync::committed`]).
+    owed_heads: BTreeSet<P>,
 }
 
 impl<P: Ord + Clone> Default for DocumentSync<P> {
@@ -92,6 +95,7 @@ impl<P: Ord + Clone> DocumentSync<P> {
         Self {
             peers: BTreeMap::new(),
             uncommitted: false,
+            owed_heads: BTreeSet::new(),
         }
     }
 
@@ -112,6 +116,7 @@ impl<P: Ord + Clone> DocumentSync<P> {
     /// Stops syncing with `peer`.
     pub fn remove_peer(&mut self, peer: &P) {
         self.peers.remove(peer);
+        self.owed_heads.remove(peer);
     }
 
     /// True when `peer` syncs this document.
@@ -180,6 +185,7 @@ impl<P: Ord + Clone> DocumentSync<P> {
             receipt.change_count = doc.get_changes(&before).len();
             receipt.changes = doc.save_after(&before);
             self.uncommitted = true;
+            self.owed_heads.insert(peer.clone());
         }
         let nothing_here = receipt.heads.is_empty();
         let nothing_there = entry
@@ -197,8 +203,19 @@ impl<P: Ord + Clone> DocumentSync<P> {
     }
 
     /// Everything applied so far is committed to storage: messages may be generated again.
+    ///
+    /// Every peer whose changes were just committed will be sent the new heads, so it learns
+    /// they are saved. Automerge alone may not send them: if the peer's next message (say, the
+    /// answer to a relayed change) arrived before the commit with heads equal to ours, automerge
+    /// takes those heads as already told and stays silent, and the device would show its
+    /// change as "not yet on the server" until it reconnects.
     pub fn committed(&mut self) {
         self.uncommitted = false;
+        for peer in std::mem::take(&mut self.owed_heads) {
+            if let Some(entry) = self.peers.get_mut(&peer) {
+                entry.state.last_sent_heads.clear();
+            }
+        }
     }
 
     /// The next sync message for every peer that needs one, or nothing while uncommitted.
@@ -329,6 +346,93 @@ mod tests {
         // 3. Generating for that peer still works (automerge 0.12 would panic here had the
         //    filter been accepted).
         assert_eq!(sync.generate(&server).len(), 1);
+    }
+
+    /// Syncs a client document with the server until neither has anything to send, committing
+    /// at once.
+    fn settle(
+        sync: &mut DocumentSync<&'static str>,
+        server: &mut Automerge,
+        name: &'static str,
+        client: &mut Automerge,
+        state: &mut sync::State,
+    ) {
+        for _ in 0..20 {
+            let mut quiet = true;
+            if let Some(m) = client.generate_sync_message(state) {
+                sync.receive(&name, false, m, server).expect("valid");
+                sync.committed();
+                quiet = false;
+            }
+            if let Some(m) = sync.generate_for(&name, server) {
+                client.receive_sync_message(state, m).expect("valid");
+                quiet = false;
+            }
+            if quiet {
+                return;
+            }
+        }
+        panic!("did not settle");
+    }
+
+    #[test]
+    fn a_writer_is_told_its_change_is_saved_even_when_its_next_message_came_first() {
+        // 1. Two phones and the server share a document.
+        let mut server = doc_with("start");
+        let mut sync = DocumentSync::new();
+        sync.add_peer("a", Permission::ReadWrite, None);
+        sync.add_peer("b", Permission::ReadWrite, None);
+        let (mut a, mut a_state) = (Automerge::new(), sync::State::new());
+        let (mut b, mut b_state) = (Automerge::new(), sync::State::new());
+        settle(&mut sync, &mut server, "a", &mut a, &mut a_state);
+        settle(&mut sync, &mut server, "b", &mut b, &mut b_state);
+
+        // 2. Phone A records a donation and sends it.
+        let mut tx = a.transaction();
+        tx.put(ROOT, "a1", 1).expect("put");
+        tx.commit();
+        let m1 = a
+            .generate_sync_message(&mut a_state)
+            .expect("A sends its change");
+
+        // 3. Phone B's donation reaches the server first, is committed and relayed to A.
+        let mut tx = b.transaction();
+        tx.put(ROOT, "b1", 1).expect("put");
+        tx.commit();
+        let from_b = b
+            .generate_sync_message(&mut b_state)
+            .expect("B sends its change");
+        sync.receive(&"b", false, from_b, &mut server)
+            .expect("valid");
+        sync.committed();
+        let relay = sync.generate_for(&"a", &server).expect("relay of b1 to A");
+
+        // 4. The server receives A's change (not yet committed); A receives the relay and
+        //    answers with its heads, which now equal the server's.
+        let receipt = sync.receive(&"a", false, m1, &mut server).expect("valid");
+        assert_eq!(receipt.change_count, 1);
+        a.receive_sync_message(&mut a_state, relay).expect("valid");
+        let m2 = a
+            .generate_sync_message(&mut a_state)
+            .expect("A answers the relay");
+        assert!(m2.changes.is_empty());
+        sync.receive(&"a", false, m2, &mut server).expect("valid");
+
+        // 5. After the commit A must hear the heads that include its donation.
+        sync.committed();
+        let ack = sync
+            .generate_for(&"a", &server)
+            .expect("A is told its change is saved");
+        let mut told = ack.heads.clone();
+        told.sort();
+        let mut heads = server.get_heads();
+        heads.sort();
+        assert_eq!(told, heads);
+        a.receive_sync_message(&mut a_state, ack).expect("valid");
+        assert!(
+            a.generate_sync_message(&mut a_state).is_none(),
+            "and then all is quiet"
+        );
     }
 
     #[test]

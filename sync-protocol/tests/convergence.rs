@@ -139,6 +139,18 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 i
             );
             prop_assert_eq!(content(replica), expected.clone(), "device {} content", i);
+            // The device knows it: the server has told it these heads, so its records show as
+            // saved on the server.
+            let mut told = world.heads_told_to(i, doc).unwrap_or_default();
+            told.sort();
+            let mut expected_heads = server_heads.clone();
+            expected_heads.sort();
+            prop_assert_eq!(
+                told,
+                expected_heads,
+                "device {} was not told its changes are saved",
+                i
+            );
         }
     }
     Ok(())

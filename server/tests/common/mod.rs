@@ -22,7 +22,73 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_clubsync-server");
+/// The `clubsync-server` binary under test.
+///
+/// In the server's own tests cargo names it (`CARGO_BIN_EXE_clubsync-server`). The workspace's
+/// `clubsync-tests` crate includes this file too (`#[path]`), and cargo builds no binary of a
+/// dependency: there the binary is built with `cargo build` on first use, into the target
+/// directory that holds the test executable, so a test never runs a stale server.
+pub fn server_bin() -> &'static Path {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| match option_env!("CARGO_BIN_EXE_clubsync-server") {
+        Some(path) => PathBuf::from(path),
+        None => build_server_bin(),
+    })
+}
+
+/// Builds `clubsync-server` with the profile of the running test executable
+/// (`<target>/<profile>/deps/<test>`) and returns `<target>/<profile>/clubsync-server`.
+fn build_server_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable lives in <target>/<profile>/deps");
+    let target_dir = profile_dir.parent().expect("a target directory");
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => "dev",
+        Some(other) => other,
+        None => "dev",
+    };
+    // Without the variables cargo sets for the running test: build scripts that watch one
+    // (ring watches CARGO_MANIFEST_DIR) would otherwise rebuild on every other build.
+    let mut cargo = Command::new(env!("CARGO"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                &*name,
+                "CARGO_CRATE_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR"
+            )
+        {
+            cargo.env_remove(&*name);
+        }
+    }
+    let status = cargo
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "clubsync-server",
+            "--bin",
+            "clubsync-server",
+        ])
+        .args(["--profile", profile, "--target-dir"])
+        .arg(target_dir)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "`cargo build -p clubsync-server` failed");
+    let bin = profile_dir.join(format!("clubsync-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "the server binary is missing at {} after building it",
+        bin.display()
+    );
+    bin
+}
 
 /// A running server process; killed when dropped.
 pub struct ServerProcess {
@@ -38,7 +104,7 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `clubsync-server --demo` in `data_dir` with extra flags, and waits until it listens.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(server_bin())
             .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(extra)
@@ -158,7 +224,7 @@ fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitSt
 
 /// Runs an admin subcommand against a data directory; returns (success, stdout + stderr).
 pub fn admin(data_dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(BIN)
+    let out = Command::new(server_bin())
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)

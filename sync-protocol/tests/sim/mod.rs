@@ -327,6 +327,12 @@ impl World {
         self.run_until_quiet(100_000);
     }
 
+    /// The heads the server last told a client it has for a document.
+    pub fn heads_told_to(&self, client: usize, doc: &DocumentId) -> Option<Vec<ChangeHash>> {
+        let link = self.clients[client].link.as_ref()?;
+        link.session.server_heads(doc).map(<[_]>::to_vec)
+    }
+
     /// The server's heads of a document.
     pub fn server_heads(&self, doc: &DocumentId) -> Vec<ChangeHash> {
         self.server

@@ -1,0 +1,11 @@
+//! End-to-end tests of clubsync with real binaries, real sockets and foreign clients.
+//!
+//! The tests are in `tests/`; they start the real `clubsync-server` through the server's own
+//! harness (`server/tests/common/mod.rs`, included by path). This library holds only what those
+//! tests share beyond that harness:
+//!
+//! - [`node`]: runs the stock automerge-repo clients of `tests/interop/` (Node scripts) and reads
+//!   the JSON each prints.
+#![deny(missing_docs)]
+
+pub mod node;
