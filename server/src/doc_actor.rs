@@ -6,7 +6,7 @@
 //! that tell peers the new heads. A change is therefore never acknowledged, to its sender or to
 //! anyone, before it is on disk.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use automerge::{Automerge, sync};
@@ -162,6 +162,11 @@ impl DocActor {
         let mut chunks: Vec<(DocumentId, Vec<u8>)> = Vec::new();
         let mut change_count = 0usize;
         let mut creator: Option<PeerInfo> = None;
+        // Peers that sent something in this batch: when the document does not change, only
+        // they can need an answer (automerge builds a bloom filter on every call, even one that
+        // ends up sending nothing, so asking every peer after every reply is what made fan-out
+        // to hundreds of phones slow).
+        let mut touched: BTreeSet<ConnId> = BTreeSet::new();
         for command in batch {
             match command {
                 DocCommand::Sync {
@@ -180,6 +185,7 @@ impl DocActor {
                         self.sync.add_peer(conn, permission, None);
                         self.peers.insert(conn, peer.clone());
                     }
+                    touched.insert(conn);
                     match self.sync.receive(&conn, request, message, &mut self.doc) {
                         Ok(receipt) => {
                             if receipt.unavailable {
@@ -217,7 +223,8 @@ impl DocActor {
             }
         }
 
-        if !chunks.is_empty() {
+        let committed_changes = !chunks.is_empty();
+        if committed_changes {
             let new_bytes: u64 = chunks.iter().map(|(_, c)| c.len() as u64).sum();
             let limit = hub.inner.max_document_bytes;
             if self.stored_bytes + new_bytes > limit {
@@ -282,7 +289,15 @@ impl DocActor {
             }
         }
 
-        for (conn, message) in self.sync.generate(&self.doc) {
+        let messages = if committed_changes {
+            self.sync.generate(&self.doc)
+        } else {
+            touched
+                .into_iter()
+                .filter_map(|conn| self.sync.generate_for(&conn, &self.doc).map(|m| (conn, m)))
+                .collect()
+        };
+        for (conn, message) in messages {
             if let Some(peer) = self.peers.get(&conn) {
                 let _ = peer.outbox.send(Outbound::Sync(self.id, message));
             }

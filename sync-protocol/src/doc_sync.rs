@@ -20,7 +20,7 @@
 //!
 //! Local edits must likewise be committed before `generate` is called after them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{self, SyncDoc};
@@ -223,9 +223,26 @@ impl<P: Ord + Clone> DocumentSync<P> {
         if self.uncommitted {
             return Vec::new();
         }
+        // Peers in the same sync state get the same message: in a fan-out to hundreds of phones
+        // that are all up to date, most are. automerge's generation is deterministic, so the
+        // message and the state it leaves behind are computed once per distinct state.
+        let mut made: HashMap<(sync::State, bool), (sync::State, Option<sync::Message>)> =
+            HashMap::new();
         let mut out = Vec::new();
         for (peer, entry) in &mut self.peers {
-            if let Some(message) = generate_for(entry, doc) {
+            let key = (entry.state.clone(), entry.told_unavailable);
+            let message = match made.get(&key) {
+                Some((after, message)) => {
+                    entry.state = after.clone();
+                    message.clone()
+                }
+                None => {
+                    let message = generate_for(entry, doc);
+                    made.insert(key, (entry.state.clone(), message.clone()));
+                    message
+                }
+            };
+            if let Some(message) = message {
                 out.push((peer.clone(), message));
             }
         }
