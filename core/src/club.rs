@@ -86,20 +86,7 @@ pub struct Club {
     doc: Automerge,
 }
 
-impl TypedDocument for Club {
-    const KIND: DocumentKind = DocumentKind::Club;
-
-    fn from_automerge(doc: Automerge) -> Result<Self, SchemaError> {
-        document::check_document(&doc, Self::KIND, CONTAINERS)?;
-        Ok(Self { doc })
-    }
-    fn automerge(&self) -> &Automerge {
-        &self.doc
-    }
-    fn automerge_mut(&mut self) -> &mut Automerge {
-        &mut self.doc
-    }
-}
+crate::document::typed_document!(Club, DocumentKind::Club, CONTAINERS);
 
 impl Club {
     /// A new club document, written by the device `actor` (a random actor if `None`).

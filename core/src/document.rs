@@ -71,6 +71,30 @@ impl DocumentKind {
     }
 }
 
+/// Implements [`TypedDocument`] for a struct `{ doc: Automerge }` holding documents of `$kind`
+/// created with the containers `$containers`.
+macro_rules! typed_document {
+    ($name:ident, $kind:expr, $containers:expr) => {
+        impl $crate::document::TypedDocument for $name {
+            const KIND: $crate::document::DocumentKind = $kind;
+
+            fn from_automerge(
+                doc: automerge::Automerge,
+            ) -> Result<Self, $crate::error::SchemaError> {
+                $crate::document::check_document(&doc, Self::KIND, $containers)?;
+                Ok(Self { doc })
+            }
+            fn automerge(&self) -> &automerge::Automerge {
+                &self.doc
+            }
+            fn automerge_mut(&mut self) -> &mut automerge::Automerge {
+                &mut self.doc
+            }
+        }
+    };
+}
+pub(crate) use typed_document;
+
 /// A clubsync document of one kind, wrapping its Automerge document.
 pub trait TypedDocument: Sized {
     /// The kind of document this type reads and writes.

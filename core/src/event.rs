@@ -143,20 +143,7 @@ pub struct Event {
     doc: Automerge,
 }
 
-impl TypedDocument for Event {
-    const KIND: DocumentKind = DocumentKind::Event;
-
-    fn from_automerge(doc: Automerge) -> Result<Self, SchemaError> {
-        document::check_document(&doc, Self::KIND, CONTAINERS)?;
-        Ok(Self { doc })
-    }
-    fn automerge(&self) -> &Automerge {
-        &self.doc
-    }
-    fn automerge_mut(&mut self) -> &mut Automerge {
-        &mut self.doc
-    }
-}
+crate::document::typed_document!(Event, DocumentKind::Event, CONTAINERS);
 
 impl Event {
     /// A new, planned event.

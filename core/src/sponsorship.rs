@@ -102,20 +102,11 @@ pub struct SponsoredActivity {
     doc: Automerge,
 }
 
-impl TypedDocument for SponsoredActivity {
-    const KIND: DocumentKind = DocumentKind::SponsoredActivity;
-
-    fn from_automerge(doc: Automerge) -> Result<Self, SchemaError> {
-        document::check_document(&doc, Self::KIND, CONTAINERS)?;
-        Ok(Self { doc })
-    }
-    fn automerge(&self) -> &Automerge {
-        &self.doc
-    }
-    fn automerge_mut(&mut self) -> &mut Automerge {
-        &mut self.doc
-    }
-}
+crate::document::typed_document!(
+    SponsoredActivity,
+    DocumentKind::SponsoredActivity,
+    CONTAINERS
+);
 
 impl SponsoredActivity {
     /// A new sponsored activity.

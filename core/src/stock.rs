@@ -88,20 +88,7 @@ pub struct MaterialsStock {
     doc: Automerge,
 }
 
-impl TypedDocument for MaterialsStock {
-    const KIND: DocumentKind = DocumentKind::MaterialsStock;
-
-    fn from_automerge(doc: Automerge) -> Result<Self, SchemaError> {
-        document::check_document(&doc, Self::KIND, CONTAINERS)?;
-        Ok(Self { doc })
-    }
-    fn automerge(&self) -> &Automerge {
-        &self.doc
-    }
-    fn automerge_mut(&mut self) -> &mut Automerge {
-        &mut self.doc
-    }
-}
+crate::document::typed_document!(MaterialsStock, DocumentKind::MaterialsStock, CONTAINERS);
 
 impl MaterialsStock {
     /// A new, empty stock for the club.

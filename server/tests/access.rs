@@ -7,7 +7,7 @@ use automerge::sync::{Message as SyncMessage, MessageVersion};
 use clubsync_protocol::message::SyncData;
 use clubsync_protocol::{DocumentId, Message, codec};
 use common::records::{donations, new_collection, record_donation};
-use common::{LIMIT, QUIET, ServerProcess, admin, connect};
+use common::{LIMIT, QUIET, ServerProcess, connect};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 #[tokio::test]
@@ -106,37 +106,8 @@ async fn ephemeral_messages_reach_the_club_and_no_one_else() {
     b.want(collection);
     b.sync(QUIET, LIMIT).await;
 
-    let (ok, out) = admin(
-        dir.path(),
-        &[
-            "club",
-            "create",
-            "--country",
-            "KR",
-            "--currency",
-            "KRW",
-            "Seoul Club",
-        ],
-    );
-    assert!(ok, "{out}");
-    let (ok, out) = admin(
-        dir.path(),
-        &[
-            "invite",
-            "--club",
-            "Seoul Club",
-            "--role",
-            "coordinator",
-            "--name",
-            "X",
-        ],
-    );
-    assert!(ok, "{out}");
-    let code = out
-        .split_whitespace()
-        .find(|w| w.len() == 12 && w.matches('-').count() == 2)
-        .expect("an invite code");
-    let (_, joined) = server.join(code, "stranger");
+    let code = server.other_club_invite("Seoul Club");
+    let (_, joined) = server.join(&code, "stranger");
     let mut stranger = connect(&server.ws_url(joined["token"].as_str()))
         .await
         .expect("c");

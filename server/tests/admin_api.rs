@@ -12,7 +12,7 @@ use clubsync_core::petition::{NewPetition, NewSignature, Petition, SignatureSour
 use clubsync_core::timestamp::Timestamp;
 use clubsync_protocol::DocumentId;
 use common::records::{new_collection, record_donation};
-use common::{LIMIT, QUIET, ServerProcess, admin, connect, http, http_text};
+use common::{LIMIT, QUIET, ServerProcess, admin, connect, http, http_text, printed_code};
 use serde_json::{Value, json};
 
 /// `Authorization` header of a token.
@@ -55,15 +55,6 @@ fn device_named(devices: &Value, name: &str) -> String {
 }
 
 /// The invite code printed by `clubsync-server invite`.
-fn printed_code(output: &str) -> String {
-    output
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() == 12 && l.as_bytes()[4] == b'-' && l.as_bytes()[9] == b'-')
-        .unwrap_or_else(|| panic!("no invite code in {output}"))
-        .to_owned()
-}
-
 #[tokio::test]
 async fn only_a_coordinators_valid_token_opens_the_admin_api() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -7,7 +7,7 @@ use automerge::sync::SyncDoc;
 use clubsync_protocol::message::{Join, SyncData};
 use clubsync_protocol::{DocumentId, Message, PeerId, codec};
 use common::records::{donations, new_collection, record_donation};
-use common::{LIMIT, QUIET, ServerProcess, admin, connect};
+use common::{LIMIT, QUIET, ServerProcess, connect};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// How a bad input must be answered.
@@ -163,36 +163,7 @@ async fn every_bad_input_gets_its_own_error_and_nothing_is_lost() {
 async fn a_device_of_another_club_gets_doc_unavailable() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &[]);
-    let (ok, out) = admin(
-        dir.path(),
-        &[
-            "club",
-            "create",
-            "--country",
-            "KR",
-            "--currency",
-            "KRW",
-            "Seoul Club",
-        ],
-    );
-    assert!(ok, "{out}");
-    let (ok, out) = admin(
-        dir.path(),
-        &[
-            "invite",
-            "--club",
-            "Seoul Club",
-            "--role",
-            "coordinator",
-            "--name",
-            "Stranger",
-        ],
-    );
-    assert!(ok, "{out}");
-    let code = out
-        .split_whitespace()
-        .find(|w| w.len() == 12 && w.matches('-').count() == 2)
-        .expect("an invite code in the output");
+    let code = server.other_club_invite("Seoul Club");
 
     // Demo Club's collection, with a donation.
     let collection = DocumentId::random();
@@ -205,7 +176,7 @@ async fn a_device_of_another_club_gets_doc_unavailable() {
     phone.sync(QUIET, LIMIT).await;
 
     // A coordinator of another club asks for it, twice: unavailable both times, nothing else.
-    let (status, joined) = server.join(code, "stranger's phone");
+    let (status, joined) = server.join(&code, "stranger's phone");
     assert_eq!(status, 200, "{joined}");
     let token = joined["token"].as_str().expect("token");
     let mut stranger = connect(&server.ws_url(Some(token)))

@@ -42,20 +42,7 @@ pub struct Petition {
     doc: Automerge,
 }
 
-impl TypedDocument for Petition {
-    const KIND: DocumentKind = DocumentKind::Petition;
-
-    fn from_automerge(doc: Automerge) -> Result<Self, SchemaError> {
-        document::check_document(&doc, Self::KIND, CONTAINERS)?;
-        Ok(Self { doc })
-    }
-    fn automerge(&self) -> &Automerge {
-        &self.doc
-    }
-    fn automerge_mut(&mut self) -> &mut Automerge {
-        &mut self.doc
-    }
-}
+crate::document::typed_document!(Petition, DocumentKind::Petition, CONTAINERS);
 
 /// The SHA-256 hash of a petition text (its UTF-8 bytes), in lowercase hex.
 pub fn text_hash(text: &str) -> String {

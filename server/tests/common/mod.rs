@@ -179,6 +179,38 @@ impl ServerProcess {
         body["token"].as_str().expect("a token").to_owned()
     }
 
+    /// Creates another club (in Korea, accounts in KRW) with the admin CLI and returns a
+    /// one-time invite code for a coordinator of it.
+    pub fn other_club_invite(&self, club: &str) -> String {
+        let (ok, out) = admin(
+            &self.data_dir,
+            &[
+                "club",
+                "create",
+                "--country",
+                "KR",
+                "--currency",
+                "KRW",
+                club,
+            ],
+        );
+        assert!(ok, "{out}");
+        let (ok, out) = admin(
+            &self.data_dir,
+            &[
+                "invite",
+                "--club",
+                club,
+                "--role",
+                "coordinator",
+                "--name",
+                "Stranger",
+            ],
+        );
+        assert!(ok, "{out}");
+        printed_code(&out)
+    }
+
     pub fn ws_url(&self, token: Option<&str>) -> String {
         let scheme = if self.scheme == "https" { "wss" } else { "ws" };
         match token {
@@ -220,6 +252,15 @@ fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitSt
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The invite code (`XXXX-XXXX-XX`) an admin command printed.
+pub fn printed_code(output: &str) -> String {
+    output
+        .split_whitespace()
+        .find(|w| w.len() == 12 && w.as_bytes()[4] == b'-' && w.as_bytes()[9] == b'-')
+        .unwrap_or_else(|| panic!("no invite code in {output}"))
+        .to_owned()
 }
 
 /// Runs an admin subcommand against a data directory; returns (success, stdout + stderr).
