@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::now_ms;
 use crate::identity::IdentityError;
-use crate::routes::now_ms;
 use crate::state::AppState;
 
 /// An error answered as JSON.

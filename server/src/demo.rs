@@ -61,7 +61,7 @@ pub fn set_up(
     identity: &IdentityStore,
     storage: &SharedStore,
 ) -> Result<Vec<DemoInvite>, DemoError> {
-    let now = now_ms();
+    let now = crate::clock::now_ms();
     let club = match identity.find_club_by_name(DEMO_CLUB)? {
         Some(club) => club.id,
         None => {
@@ -132,11 +132,4 @@ pub fn server_storage_id(data_dir: &Path) -> Result<String, DemoError> {
             Ok(id)
         }
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -338,7 +338,7 @@ impl DocActor {
         })?;
         let identity = hub.inner.identity.clone();
         let (id, club, device) = (self.id, creator.club, creator.device);
-        let now = now_ms();
+        let now = crate::clock::now_ms();
         tokio::task::spawn_blocking(move || {
             identity.register_document(&id, club, kind, device, now)
         })
@@ -396,11 +396,4 @@ async fn load_committed(id: DocumentId, hub: &DocumentHub) -> Result<Automerge, 
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     Ok(doc.unwrap_or_default())
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -15,11 +15,13 @@
 //! - [`identity`]: clubs, members and roles, devices and their tokens, invites, and the registry
 //!   of documents (document -> club, kind), in the server's own SQLite file.
 //! - [`storage`]: the document store (`clubsync-core`) as the server shares it.
-//! - [`state`], [`metrics`], [`tls`], [`demo`]: shared state, counters, certificates, `--demo`.
+//! - [`state`], [`metrics`], [`tls`], [`demo`], [`clock`]: shared state, counters, certificates,
+//!   `--demo`, the wall clock.
 #![deny(missing_docs)]
 
 pub mod admin_api;
 pub mod api;
+pub mod clock;
 pub mod connection;
 pub mod demo;
 pub mod doc_actor;

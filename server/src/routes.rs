@@ -73,7 +73,7 @@ async fn sync(
         .into_response();
     };
     let identity = state.identity.clone();
-    let now = now_ms();
+    let now = crate::clock::now_ms();
     let device = match tokio::task::spawn_blocking(move || identity.authenticate(&token, now)).await
     {
         Ok(Ok(device)) => device,
@@ -134,11 +134,4 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
-}
-
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -209,7 +209,7 @@ const REVOCATION_POLL: Duration = Duration::from_millis(250);
 /// [`REVOCATION_POLL`]. Polling the database also catches revocations made by the admin CLI
 /// in another process.
 async fn watch_revocations(state: AppState) {
-    let mut since = crate::routes::now_ms();
+    let mut since = crate::clock::now_ms();
     let mut tick = tokio::time::interval(REVOCATION_POLL);
     loop {
         tokio::select! {

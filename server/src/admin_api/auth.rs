@@ -7,8 +7,8 @@ use clubsync_core::club::Role;
 
 use super::blocking;
 use crate::api::ApiError;
+use crate::clock::now_ms;
 use crate::identity::{DeviceRecord, IdentityError};
-use crate::routes::now_ms;
 use crate::state::AppState;
 
 /// A request made with the token of a coordinator's device, not revoked. Its `club` is the

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::auth::Coordinator;
 use super::{blocking, not_in_club, parse_id};
 use crate::api::ApiError;
+use crate::clock::now_ms;
 use crate::identity::{DeviceId, DeviceInfo};
-use crate::routes::now_ms;
 use crate::state::AppState;
 
 /// One device in `GET /api/club/devices`.

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::auth::Coordinator;
 use super::{blocking, not_in_club, parse_id};
 use crate::api::ApiError;
+use crate::clock::now_ms;
 use crate::identity::{InviteId, InviteInfo};
-use crate::routes::now_ms;
 use crate::state::AppState;
 
 /// How long an invite stays valid when the request does not say: three days.
