@@ -7,7 +7,6 @@
 //! anyone, before it is on disk.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
 
 use automerge::{Automerge, sync};
 use clubsync_core::document::DocumentKind;
@@ -263,19 +262,19 @@ impl DocActor {
                 return;
             }
             let chunk_count = chunks.len() as u64;
-            let storage = hub.inner.storage.clone();
-            let started = Instant::now();
-            let committed = tokio::task::spawn_blocking(move || storage.commit(&chunks)).await;
+            let committed = hub
+                .inner
+                .committer
+                .commit(chunks, change_count as u64)
+                .await;
             match committed {
-                Ok(Ok(())) => {
-                    let micros = started.elapsed().as_micros() as u64;
-                    hub.inner.metrics.committed(change_count as u64, micros);
+                Ok(()) => {
                     self.sync.committed();
                     self.stored_bytes += new_bytes;
                     self.stored_chunks += chunk_count;
                 }
-                failed => {
-                    error!(document = %self.id, ?failed, "commit failed; nothing was acknowledged");
+                Err(failed) => {
+                    error!(document = %self.id, %failed, "commit failed; nothing was acknowledged");
                     for peer in self.peers.values() {
                         let _ = peer.outbox.send(Outbound::Refuse(
                             "the server could not save changes; they are still on your device \

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::committer::Committer;
 use crate::doc_actor::{self, DocCommand};
 use crate::identity::IdentityStore;
 use crate::metrics::Metrics;
@@ -30,6 +31,8 @@ pub(crate) struct HubInner {
     /// never across an await.
     actors: Mutex<HashMap<DocumentId, mpsc::UnboundedSender<DocCommand>>>,
     pub(crate) storage: Arc<SharedStore>,
+    /// Group commit across documents.
+    pub(crate) committer: Committer,
     pub(crate) identity: Arc<IdentityStore>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) idle_unload: Duration,
@@ -54,6 +57,7 @@ impl DocumentHub {
         Self {
             inner: Arc::new(HubInner {
                 actors: Mutex::new(HashMap::new()),
+                committer: Committer::start(storage.clone(), metrics.clone()),
                 storage,
                 identity,
                 metrics,

@@ -11,7 +11,8 @@
 //!   revocation, invites, documents, CSV reports), for their own club only.
 //! - [`connection`]: one websocket, driving the protocol's `ServerConnection`.
 //! - [`hub`]: loaded documents, found by id, unloaded when idle; [`doc_actor`]: one document's
-//!   task, which applies, group-commits, then acknowledges (the durability rule).
+//!   task, which applies, group-commits, then acknowledges (the durability rule);
+//!   [`committer`]: one transaction for every document waiting to commit.
 //! - [`identity`]: clubs, members and roles, devices and their tokens, invites, and the registry
 //!   of documents (document -> club, kind), in the server's own SQLite file.
 //! - [`storage`]: the document store (`clubsync-core`) as the server shares it.
@@ -22,6 +23,7 @@
 pub mod admin_api;
 pub mod api;
 pub mod clock;
+pub mod committer;
 pub mod connection;
 pub mod demo;
 pub mod doc_actor;
