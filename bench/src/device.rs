@@ -79,6 +79,17 @@ impl Device {
         })
     }
 
+    /// Connects, asks for a document it does not have yet, and waits (up to two minutes) until
+    /// it holds the server's copy: how every scenario brings a device up.
+    pub async fn join_and_fetch(url: &str, doc_id: DocumentId) -> anyhow::Result<Self> {
+        let mut device = Self::connect(url).await?;
+        device.open(doc_id, Automerge::new()).await?;
+        device
+            .until(std::time::Duration::from_secs(120), Device::in_sync)
+            .await?;
+        Ok(device)
+    }
+
     /// Starts syncing a document: `doc` is what the device has of it (empty to ask for it).
     pub async fn open(&mut self, doc_id: DocumentId, doc: Automerge) -> anyhow::Result<()> {
         self.doc_id = Some(doc_id);

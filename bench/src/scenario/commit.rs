@@ -79,16 +79,9 @@ pub async fn run(bin: &Path, devices: usize, documents: usize, seconds: u64) -> 
         let mut start = start_rx.clone();
         tokio::spawn(async move {
             let permit = gate.acquire_owned().await;
-            let joined = async {
-                let mut device = Device::connect(&url).await?;
-                device.open(collection, Automerge::new()).await?;
-                device
-                    .until(Duration::from_secs(120), Device::in_sync)
-                    .await?;
-                anyhow::Ok(device)
-            }
-            .await
-            .with_context(|| format!("writer {i}"));
+            let joined = Device::join_and_fetch(&url, collection)
+                .await
+                .with_context(|| format!("writer {i}"));
             drop(permit);
             let device = match joined {
                 Ok(device) => device,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use automerge::{Automerge, ChangeHash};
+use automerge::ChangeHash;
 use clubsync_protocol::DocumentId;
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -66,16 +66,9 @@ pub async fn run(bin: &Path, subscribers: usize, donations: usize) -> anyhow::Re
         let (target, stop) = (target_rx.clone(), stop_rx.clone());
         tasks.push(tokio::spawn(async move {
             let permit = gate.acquire_owned().await;
-            let joined = async {
-                let mut device = Device::connect(&url).await?;
-                device.open(collection, Automerge::new()).await?;
-                device
-                    .until(Duration::from_secs(120), Device::in_sync)
-                    .await?;
-                anyhow::Ok(device)
-            }
-            .await
-            .with_context(|| format!("subscriber {i}"));
+            let joined = Device::join_and_fetch(&url, collection)
+                .await
+                .with_context(|| format!("subscriber {i}"));
             drop(permit);
             match joined {
                 Ok(device) => {

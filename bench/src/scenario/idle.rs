@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use automerge::Automerge;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::{CONNECT_CONCURRENCY, ensure_open_files};
@@ -43,16 +42,9 @@ pub async fn run(bin: &Path, connections: usize) -> anyhow::Result<()> {
         let mut stop = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
             let permit = gate.acquire_owned().await;
-            let joined = async {
-                let mut device = Device::connect(&url).await?;
-                device.open(club, Automerge::new()).await?;
-                device
-                    .until(Duration::from_secs(120), Device::in_sync)
-                    .await?;
-                anyhow::Ok(device)
-            }
-            .await
-            .with_context(|| format!("device {i}"));
+            let joined = Device::join_and_fetch(&url, club)
+                .await
+                .with_context(|| format!("device {i}"));
             drop(permit);
             let mut device = match joined {
                 Ok(device) => device,
