@@ -5,11 +5,21 @@
 //! all the new changes in one transaction (group commit), and only then generates the messages
 //! that tell peers the new heads. A change is therefore never acknowledged, to its sender or to
 //! anyone, before it is on disk.
+//!
+//! The server also writes: once a new activity document's first changes are committed, its
+//! actor sends [`DocCommand::Index`] to the actor of its club's document, which lists it in the
+//! club's index of documents (one change, committed like a peer's before any peer hears of it).
+//! Devices discover the club's documents by syncing the club document. Loading a club document
+//! also indexes any registered document its index lacks (a crash between the two commits, or a
+//! document older than the index).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use automerge::{Automerge, sync};
-use clubsync_core::document::DocumentKind;
+use automerge::{Automerge, ObjType, ROOT, ReadDoc, ScalarValue, Value, sync};
+use clubsync_core::club::Club;
+use clubsync_core::document::{DocumentKind, TypedDocument};
+use clubsync_core::error::RecordError;
+use clubsync_core::timestamp::Timestamp;
 use clubsync_protocol::message::Ephemeral;
 use clubsync_protocol::{DocumentId, DocumentSync, Permission};
 use tokio::sync::mpsc;
@@ -26,6 +36,9 @@ const MAX_BATCH: usize = 512;
 /// or at once when it passes [`COMPACT_NOW_CHUNKS`].
 const COMPACT_AFTER_CHUNKS: u64 = 64;
 const COMPACT_NOW_CHUNKS: u64 = 4096;
+
+/// The longest title, in characters, the server copies into a club document's index.
+const MAX_INDEX_TITLE_CHARS: usize = 200;
 
 /// Who is on the other end of a connection, as the document actor needs to know it.
 #[derive(Clone)]
@@ -65,6 +78,23 @@ pub enum DocCommand {
         /// The connection.
         conn: ConnId,
     },
+    /// To a club document: list a new document of the club in its index. Sent by the server
+    /// itself, once the new document's first changes are committed.
+    Index {
+        /// The new document.
+        id: DocumentId,
+        /// Its kind.
+        kind: DocumentKind,
+        /// Its title (its root `title`, else the kind's name).
+        title: String,
+    },
+}
+
+/// A document waiting to be listed in the club document's index.
+struct IndexEntry {
+    id: DocumentId,
+    kind: DocumentKind,
+    title: String,
 }
 
 struct DocActor {
@@ -74,6 +104,13 @@ struct DocActor {
     peers: BTreeMap<ConnId, PeerInfo>,
     /// The club the registry gives this document, once it is registered.
     owner: Option<ClubId>,
+    /// Its kind, as registered.
+    kind: Option<DocumentKind>,
+    /// A registered activity document whose club's index has not yet been asked to list it:
+    /// asked after its first successful commit.
+    needs_index: bool,
+    /// For a club document: documents to list in its index with the next commit.
+    pending_index: Vec<IndexEntry>,
     /// Bytes stored for this document.
     stored_bytes: u64,
     /// Chunks stored since the last compaction.
@@ -118,10 +155,17 @@ pub(crate) async fn run(
             hub.try_unload(&id, &rx);
             rx.close();
             while let Some(command) = rx.recv().await {
-                if let DocCommand::Sync { peer, .. } = command {
-                    let _ = peer.outbox.send(Outbound::Refuse(format!(
-                        "the server could not load document {id}; try again later"
-                    )));
+                match command {
+                    DocCommand::Sync { peer, .. } => {
+                        let _ = peer.outbox.send(Outbound::Refuse(format!(
+                            "the server could not load document {id}; try again later"
+                        )));
+                    }
+                    DocCommand::Index { id: new, .. } => {
+                        // Listed when the club document next loads (see `unindexed`).
+                        warn!(document = %id, indexed = %new, "could not index a new document: the club document did not load");
+                    }
+                    DocCommand::Ephemeral { .. } | DocCommand::Leave { .. } => {}
                 }
             }
         }
@@ -141,17 +185,30 @@ impl DocActor {
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
         let identity = hub.inner.identity.clone();
-        let owner = tokio::task::spawn_blocking(move || identity.document(&id))
+        let registered = tokio::task::spawn_blocking(move || identity.document(&id))
             .await
             .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?
-            .map(|(club, _kind)| club);
+            .map_err(|e| e.to_string())?;
+        let pending_index = match registered {
+            Some((club, DocumentKind::Club)) => {
+                unindexed(&doc, club, hub).await.unwrap_or_else(|reason| {
+                    warn!(document = %id, %reason, "could not check the club's index of documents");
+                    Vec::new()
+                })
+            }
+            _ => Vec::new(),
+        };
         Ok(Self {
             id,
             doc,
             sync: DocumentSync::new(),
             peers: BTreeMap::new(),
-            owner,
+            owner: registered.map(|(club, _)| club),
+            kind: registered.map(|(_, kind)| kind),
+            // Registered, but its first commit failed before the actor was unloaded.
+            needs_index: registered.is_some_and(|(_, kind)| kind != DocumentKind::Club)
+                && size.bytes == 0,
+            pending_index,
             stored_bytes: size.bytes,
             stored_chunks: size.chunks,
         })
@@ -219,14 +276,16 @@ impl DocActor {
                     self.sync.remove_peer(&conn);
                     self.peers.remove(&conn);
                 }
+                DocCommand::Index { id, kind, title } => {
+                    self.pending_index.push(IndexEntry { id, kind, title });
+                }
             }
         }
 
-        let committed_changes = !chunks.is_empty();
-        if committed_changes {
-            let new_bytes: u64 = chunks.iter().map(|(_, c)| c.len() as u64).sum();
+        let peer_bytes: u64 = chunks.iter().map(|(_, c)| c.len() as u64).sum();
+        if !chunks.is_empty() {
             let limit = hub.inner.max_document_bytes;
-            if self.stored_bytes + new_bytes > limit {
+            if self.stored_bytes + peer_bytes > limit {
                 warn!(document = %self.id, limit, "refused changes past the document size limit");
                 hub.inner.metrics.refused("document_too_large");
                 if let Some(creator) = &creator {
@@ -261,6 +320,19 @@ impl DocActor {
                 self.reload(hub).await;
                 return;
             }
+        }
+
+        // The server's own changes: listing new documents in this club document's index.
+        let mut indexing = Vec::new();
+        if let Some((chunk, count, written)) = self.write_index(peer_bytes, hub) {
+            chunks.push((self.id, chunk));
+            change_count += count;
+            indexing = written;
+        }
+
+        let committed_changes = !chunks.is_empty();
+        if committed_changes {
+            let new_bytes: u64 = chunks.iter().map(|(_, c)| c.len() as u64).sum();
             let chunk_count = chunks.len() as u64;
             let committed = hub
                 .inner
@@ -275,6 +347,8 @@ impl DocActor {
                 }
                 Err(failed) => {
                     error!(document = %self.id, %failed, "commit failed; nothing was acknowledged");
+                    // Written again with the next batch, on the reloaded document.
+                    self.pending_index.extend(indexing);
                     for peer in self.peers.values() {
                         let _ = peer.outbox.send(Outbound::Refuse(
                             "the server could not save changes; they are still on your device \
@@ -301,7 +375,87 @@ impl DocActor {
                 let _ = peer.outbox.send(Outbound::Sync(self.id, message));
             }
         }
+        if committed_changes && self.needs_index {
+            self.ask_index(hub).await;
+        }
         self.compact(hub, COMPACT_NOW_CHUNKS).await;
+    }
+
+    /// Writes the pending index entries into this (club) document, as changes made by the
+    /// server. Returns the new chunk, its change count and the entries it lists, to commit with
+    /// the batch; `None` when there is nothing to write or it cannot be written (logged: the
+    /// indexed documents themselves are committed already and stay as they are).
+    fn write_index(
+        &mut self,
+        peer_bytes: u64,
+        hub: &DocumentHub,
+    ) -> Option<(Vec<u8>, usize, Vec<IndexEntry>)> {
+        if self.pending_index.is_empty() {
+            return None;
+        }
+        let entries = std::mem::take(&mut self.pending_index);
+        // Written on a copy, so a refusal (size) leaves the document as it was.
+        let mut club = match Club::from_automerge(self.doc.clone()) {
+            Ok(club) => club,
+            Err(e) => {
+                warn!(document = %self.id, %e, documents = entries.len(), "could not index new documents: not a club document");
+                return None;
+            }
+        };
+        let before = self.doc.get_heads();
+        let at = Timestamp::from_millis(crate::clock::now_ms());
+        let mut written = Vec::new();
+        for entry in entries {
+            match club.register_document(entry.id, entry.kind, &entry.title, at) {
+                Ok(()) => written.push(entry),
+                Err(RecordError::DuplicateId(_)) => {
+                    debug!(document = %self.id, indexed = %entry.id, "already indexed");
+                }
+                Err(e) => {
+                    warn!(document = %self.id, indexed = %entry.id, %e, "could not index a new document");
+                }
+            }
+        }
+        if written.is_empty() {
+            return None;
+        }
+        let doc = std::mem::take(club.automerge_mut());
+        let chunk = doc.save_after(&before);
+        let limit = hub.inner.max_document_bytes;
+        if self.stored_bytes + peer_bytes + chunk.len() as u64 > limit {
+            warn!(document = %self.id, limit, documents = written.len(), "could not index new documents: the club document would grow past the size limit");
+            hub.inner.metrics.refused("document_too_large");
+            return None;
+        }
+        let count = doc.get_changes(&before).len();
+        self.doc = doc;
+        Some((chunk, count, written))
+    }
+
+    /// Asks the club document's actor to list this newly committed document in its index.
+    async fn ask_index(&mut self, hub: &DocumentHub) {
+        let (Some(club), Some(kind)) = (self.owner, self.kind) else {
+            return;
+        };
+        let identity = hub.inner.identity.clone();
+        match tokio::task::spawn_blocking(move || identity.club_document(club)).await {
+            Ok(Ok(club_document)) => {
+                let title = title_of(&self.doc, kind);
+                hub.send(
+                    club_document,
+                    DocCommand::Index {
+                        id: self.id,
+                        kind,
+                        title,
+                    },
+                );
+                self.needs_index = false;
+            }
+            failed => {
+                // Asked again after the next commit, or listed when the club document loads.
+                warn!(document = %self.id, ?failed, "could not find the club document to index a new document");
+            }
+        }
     }
 
     /// Folds the stored chunks into one snapshot when there are at least `threshold` of them.
@@ -345,6 +499,8 @@ impl DocActor {
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
         self.owner = Some(club);
+        self.kind = Some(kind);
+        self.needs_index = kind != DocumentKind::Club;
         let strangers: Vec<ConnId> = self
             .peers
             .iter()
@@ -395,4 +551,120 @@ async fn load_committed(id: DocumentId, hub: &DocumentHub) -> Result<Automerge, 
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     Ok(doc.unwrap_or_default())
+}
+
+/// The title a document is listed under in its club's index: its root `title` (a string or a
+/// text object, as the JS app may write it), trimmed and cut to [`MAX_INDEX_TITLE_CHARS`], or
+/// the kind's name when it has none.
+fn title_of(doc: &Automerge, kind: DocumentKind) -> String {
+    let title = match doc.get(ROOT, "title") {
+        Ok(Some((Value::Scalar(scalar), _))) => match scalar.as_ref() {
+            ScalarValue::Str(text) => Some(text.to_string()),
+            _ => None,
+        },
+        Ok(Some((Value::Object(ObjType::Text), obj))) => doc.text(&obj).ok(),
+        _ => None,
+    };
+    match title.as_deref().map(str::trim) {
+        Some(title) if !title.is_empty() => title.chars().take(MAX_INDEX_TITLE_CHARS).collect(),
+        _ => kind.as_str().to_owned(),
+    }
+}
+
+/// The registered documents of `club` that its club document `doc` does not list, with their
+/// titles. A registered document with nothing stored yet is left out: its own actor asks for it
+/// to be indexed once its first changes are committed.
+async fn unindexed(
+    doc: &Automerge,
+    club: ClubId,
+    hub: &DocumentHub,
+) -> Result<Vec<IndexEntry>, String> {
+    let indexed: HashSet<DocumentId> = Club::from_automerge(doc.clone())
+        .and_then(|c| c.documents())
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let identity = hub.inner.identity.clone();
+    let storage = hub.inner.storage.clone();
+    tokio::task::spawn_blocking(move || {
+        let registered = identity.list_documents(club).map_err(|e| e.to_string())?;
+        let mut missing = Vec::new();
+        for info in registered {
+            if info.kind == DocumentKind::Club || indexed.contains(&info.id) {
+                continue;
+            }
+            match storage.load(&info.id) {
+                Ok(Some(stored)) => missing.push(IndexEntry {
+                    id: info.id,
+                    kind: info.kind,
+                    title: title_of(&stored, info.kind),
+                }),
+                Ok(None) => {}
+                Err(e) => {
+                    warn!(document = %info.id, %e, "could not load a document to index it");
+                }
+            }
+        }
+        Ok(missing)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+
+    use super::*;
+
+    fn with_title(write: impl FnOnce(&mut automerge::transaction::Transaction<'_>)) -> Automerge {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        write(&mut tx);
+        tx.commit();
+        doc
+    }
+
+    #[test]
+    fn a_document_is_indexed_under_its_title_or_its_kind() {
+        let scalar = with_title(|tx| {
+            tx.put(ROOT, "title", "  High Street  ").expect("put");
+        });
+        assert_eq!(
+            title_of(&scalar, DocumentKind::StreetCollection),
+            "High Street"
+        );
+
+        // The JS app may write a plain string, which becomes a text object.
+        let text = with_title(|tx| {
+            let obj = tx.put_object(ROOT, "title", ObjType::Text).expect("text");
+            tx.splice_text(&obj, 0, 0, "Free the journalists")
+                .expect("splice");
+        });
+        assert_eq!(
+            title_of(&text, DocumentKind::Petition),
+            "Free the journalists"
+        );
+
+        let none = with_title(|tx| {
+            tx.put(ROOT, "kind", "materials_stock").expect("put");
+        });
+        assert_eq!(
+            title_of(&none, DocumentKind::MaterialsStock),
+            "materials_stock"
+        );
+        let blank = with_title(|tx| {
+            tx.put(ROOT, "title", " ").expect("put");
+        });
+        assert_eq!(title_of(&blank, DocumentKind::Event), "event");
+
+        let long = with_title(|tx| {
+            tx.put(ROOT, "title", "é".repeat(1000)).expect("put");
+        });
+        assert_eq!(
+            title_of(&long, DocumentKind::Event).chars().count(),
+            MAX_INDEX_TITLE_CHARS
+        );
+    }
 }

@@ -72,8 +72,12 @@ struct ClientDoc {
 
 impl ClientDoc {
     fn new() -> Self {
+        Self::resumed(None)
+    }
+
+    fn resumed(saved: Option<sync::State>) -> Self {
         let mut sync = DocumentSync::new();
-        sync.add_peer((), Permission::ReadWrite, None);
+        sync.add_peer((), Permission::ReadWrite, saved);
         Self {
             sync,
             heard_from_server: false,
@@ -248,6 +252,22 @@ impl ClientSession {
             Message::Sync(body)
         };
         vec![ClientAction::Send(codec::encode(&frame))]
+    }
+
+    /// Starts a document's exchange from the sync state saved at the end of an earlier connection
+    /// to the same server (see [`ClientSession::sync_state`]), so that the first messages carry
+    /// only what changed since, not a summary of the whole document. Call it before the first
+    /// [`ClientSession::sync_document`] of the document on this connection.
+    pub fn resume_document(&mut self, document_id: DocumentId, saved: sync::State) {
+        self.docs
+            .insert(document_id, ClientDoc::resumed(Some(saved)));
+    }
+
+    /// The sync state of a document with the server, to save when the connection ends (automerge
+    /// keeps only the heads both sides share), or `None` if the document was not synced on this
+    /// connection.
+    pub fn sync_state(&self, document_id: &DocumentId) -> Option<&sync::State> {
+        self.docs.get(document_id)?.sync.state(&())
     }
 
     /// Stops syncing a document on this connection.

@@ -135,6 +135,11 @@ impl<P: Ord + Clone> DocumentSync<P> {
         self.peers.get(peer).map(|p| p.state.encode())
     }
 
+    /// The sync state with `peer`, to save (see [`DocumentSync::add_peer`]).
+    pub fn state(&self, peer: &P) -> Option<&sync::State> {
+        self.peers.get(peer).map(|p| &p.state)
+    }
+
     /// The heads `peer` last told us it has, if it has told us.
     pub fn their_heads(&self, peer: &P) -> Option<&[ChangeHash]> {
         self.peers

@@ -52,6 +52,15 @@ impl SqliteStore {
         &self.path
     }
 
+    /// A number that changes whenever another connection (another process, say) commits to the
+    /// store, and never for this connection's own writes: a device syncing in the background
+    /// polls it to notice records made meanwhile by another command.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// Runs SQLite's integrity check; `Ok` if the file is sound.
     pub fn check_integrity(&self) -> Result<(), StoreError> {
         let result: String = self

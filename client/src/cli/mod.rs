@@ -1,0 +1,133 @@
+//! The `clubsync` command line: arguments (clap) and one module per command group.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use clubsync_client::{DeviceHome, Membership};
+
+mod collection;
+mod event;
+mod join;
+mod petition;
+mod report;
+mod status;
+mod sync;
+
+/// clubsync: club records on this laptop, offline first, synced with your club's server.
+///
+/// Every command works without a connection: records are saved on this device at once and
+/// reach the server at the next `clubsync sync`.
+///
+/// Getting started:
+///   clubsync join https://clubs.example.org ABCD-EFGH-JK   (the invite code from your coordinator)
+///   clubsync sync                                           (fetch the club's records)
+///   clubsync collection create "High Street, Sat 5 Dec"
+///   clubsync collection donate <collection> 5.00
+///   clubsync status                                         (what has not reached the server yet)
+///   clubsync sync --watch                                   (stay connected)
+#[derive(Parser, Debug)]
+#[command(name = "clubsync", version, verbatim_doc_comment)]
+pub struct Cli {
+    /// The device directory: this device's records and club memberships. Use one per device
+    /// (several devices can run on one machine).
+    #[arg(long, env = "CLUBSYNC_HOME", global = true)]
+    home: Option<PathBuf>,
+
+    /// The club a command is about (its id or the start of it), when this device joined more
+    /// than one.
+    #[arg(long, env = "CLUBSYNC_CLUB", global = true)]
+    club: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Join a club with an invite code from a coordinator.
+    Join(join::JoinArgs),
+    /// List the clubs this device joined.
+    Clubs,
+    /// Send this device's new records to the server and receive everyone else's.
+    Sync(sync::SyncArgs),
+    /// Show, per document, how many changes have not reached the server and when it last synced.
+    Status,
+    /// Street collections: tins, donations, counts, returns.
+    #[command(subcommand)]
+    Collection(collection::CollectionCommand),
+    /// Petitions: signatures with consent.
+    #[command(subcommand)]
+    Petition(petition::PetitionCommand),
+    /// Events and their volunteer shifts.
+    #[command(subcommand)]
+    Event(event::EventCommand),
+    /// Write a report as CSV, to a file or the screen.
+    Report(report::ReportArgs),
+}
+
+impl Cli {
+    /// Runs the command.
+    pub fn run(self) -> anyhow::Result<()> {
+        let home_dir = match self.home {
+            Some(dir) => dir,
+            None => default_home()?,
+        };
+        let context = Context {
+            home_dir,
+            club: self.club,
+        };
+        match self.command {
+            Command::Join(args) => join::join(&context, args),
+            Command::Clubs => join::clubs(&context),
+            Command::Sync(args) => sync::sync(&context, args),
+            Command::Status => status::status(&context),
+            Command::Collection(c) => collection::run(&context, c),
+            Command::Petition(c) => petition::run(&context, c),
+            Command::Event(c) => event::run(&context, c),
+            Command::Report(args) => report::run(&context, args),
+        }
+    }
+}
+
+/// What every command gets: where the device directory is and which club was asked for.
+pub struct Context {
+    /// The device directory.
+    pub home_dir: PathBuf,
+    /// `--club`, if given.
+    pub club: Option<String>,
+}
+
+impl Context {
+    /// Opens the device directory.
+    pub fn home(&self) -> anyhow::Result<DeviceHome> {
+        DeviceHome::open(&self.home_dir).with_context(|| {
+            format!(
+                "cannot open the device directory {}",
+                self.home_dir.display()
+            )
+        })
+    }
+
+    /// Opens the device directory and picks the club the command is about.
+    pub fn club(&self) -> anyhow::Result<(DeviceHome, Membership)> {
+        let home = self.home()?;
+        let membership = home.membership(self.club.as_deref())?;
+        Ok((home, membership))
+    }
+}
+
+fn default_home() -> anyhow::Result<PathBuf> {
+    let base = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("no device directory: give --home DIR (or set CLUBSYNC_HOME or HOME)")?;
+    Ok(base.join(".clubsync"))
+}
+
+/// A tokio runtime for the commands that talk to the server.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

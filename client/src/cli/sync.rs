@@ -1,0 +1,195 @@
+//! `clubsync sync`: once (until everything is on the server) or `--watch` (stay connected), with
+//! progress on the terminal.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use clubsync_client::{DeviceHome, Membership, SyncEngine, SyncEvent, SyncMode, SyncOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use tokio_util::sync::CancellationToken;
+
+use super::Context;
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Stay connected: send new records as they are made (also by other clubsync commands on
+    /// this device) and receive others' as they come, reconnecting whenever the connection drops.
+    /// Stop with Ctrl-C.
+    #[arg(long)]
+    watch: bool,
+    /// Give up a one-off sync after this many seconds (what arrived by then is kept).
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    timeout: u64,
+    /// Keep trying when the server cannot be reached at first, instead of stopping at once.
+    #[arg(long)]
+    retry: bool,
+    /// The longest wait between reconnection attempts, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    max_backoff: u64,
+}
+
+impl SyncArgs {
+    /// A plain one-off sync.
+    pub fn once() -> Self {
+        Self {
+            watch: false,
+            timeout: 600,
+            retry: false,
+            max_backoff: 30,
+        }
+    }
+}
+
+pub fn sync(context: &Context, args: SyncArgs) -> anyhow::Result<()> {
+    let home = context.home()?;
+    let memberships: Vec<Membership> = match &context.club {
+        Some(_) => vec![home.membership(context.club.as_deref())?],
+        None => {
+            let all = home.memberships()?;
+            if all.is_empty() {
+                return Err(clubsync_client::ClientError::NotJoined.into());
+            }
+            all
+        }
+    };
+    drop(home);
+    let options = SyncOptions {
+        mode: if args.watch {
+            SyncMode::Watch
+        } else {
+            SyncMode::Once
+        },
+        timeout: Duration::from_secs(args.timeout),
+        max_backoff: Duration::from_secs(args.max_backoff.max(1)),
+        retry_unreachable: args.retry || args.watch,
+        ..SyncOptions::default()
+    };
+    let runtime = super::runtime()?;
+    runtime.block_on(async {
+        let stop = CancellationToken::new();
+        let on_signal = stop.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            on_signal.cancel();
+        });
+        let mut runs = Vec::new();
+        for membership in memberships {
+            let home = DeviceHome::open(&context.home_dir)?;
+            let progress = progress_bar(&membership);
+            let engine = SyncEngine::new(home, membership.clone(), options.clone());
+            let task = sync_club(engine, membership, progress, stop.clone());
+            if args.watch {
+                runs.push(tokio::spawn(task));
+            } else {
+                task.await?;
+            }
+        }
+        for run in runs {
+            run.await.context("a sync task failed")??;
+        }
+        anyhow::Ok(())
+    })
+}
+
+async fn sync_club(
+    mut engine: SyncEngine,
+    membership: Membership,
+    progress: ProgressBar,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let mut events = engine.subscribe();
+    let shown = progress.clone();
+    let watcher = tokio::spawn(async move {
+        let mut received = 0usize;
+        let mut received_bytes = 0usize;
+        let mut sent_bytes = 0usize;
+        while let Some(event) = events.recv().await {
+            match event {
+                SyncEvent::Connecting { server, attempt } if attempt == 1 => {
+                    shown.set_message(format!("connecting to {server}"))
+                }
+                SyncEvent::Connecting { attempt, .. } => {
+                    shown.set_message(format!("connecting (attempt {attempt})"))
+                }
+                SyncEvent::Connected { documents } => {
+                    shown.println(format!("connected; syncing {documents} document(s)"))
+                }
+                SyncEvent::Received { changes, bytes, .. } => {
+                    received += changes;
+                    received_bytes += bytes;
+                }
+                SyncEvent::Sent { bytes } => sent_bytes += bytes,
+                SyncEvent::Discovered { documents } => {
+                    shown.println(format!("{documents} new document(s) in the club"))
+                }
+                SyncEvent::Unavailable { document } => shown.println(format!(
+                    "document {document} is not on the server (or not shared with this device)"
+                )),
+                SyncEvent::AllSynced => shown.set_message("all saved on the server"),
+                SyncEvent::Disconnected { reason, retry_in } => shown.println(format!(
+                    "disconnected ({reason}); trying again in {:.1} s",
+                    retry_in.as_secs_f64()
+                )),
+                _ => {}
+            }
+            shown.set_message(format!(
+                "received {received} change(s) ({}), sent {}",
+                kib(received_bytes),
+                kib(sent_bytes)
+            ));
+        }
+    });
+    let result = engine.run(stop).await;
+    drop(engine);
+    let _ = watcher.await;
+    progress.finish_and_clear();
+    let summary = result.with_context(|| format!("club {}", membership.club_id))?;
+    println!(
+        "Club {}: {} document(s); received {} change(s) ({}), sent {}.",
+        membership.club_id,
+        summary.documents,
+        summary.received_changes,
+        kib(summary.received_bytes),
+        kib(summary.sent_bytes)
+    );
+    Ok(())
+}
+
+fn progress_bar(membership: &Membership) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix}: {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_prefix(format!("club {}", short(&membership.club_id)));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+fn kib(bytes: usize) -> String {
+    if bytes < 10 * 1024 {
+        format!("{bytes} B")
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
