@@ -51,6 +51,10 @@ pub enum AdminCommand {
     ///
     ///     clubsync-server invite --club "Leeds Uni" --role volunteer --name "Asha Khan"
     ///
+    /// A new member under 16, who never handles money (tins, counts):
+    ///
+    ///     clubsync-server invite --club "Leeds Uni" --role volunteer --name "Min Park" --under-16
+    ///
     /// Another device (a laptop) of an existing member, who keeps their role; `devices`
     /// shows member ids:
     ///
@@ -137,8 +141,12 @@ pub struct InviteArgs {
     /// The new member's name, as the club will see it.
     #[arg(long, required_unless_present = "member")]
     pub name: Option<String>,
+    /// The new member is under 16: they never handle money (tins, counts).
+    /// Without it the new member is 16 or over.
+    #[arg(long = "under-16")]
+    pub under_16: bool,
     /// Instead of a new member: another device for this existing member, who keeps their role.
-    #[arg(long, value_name = "MEMBER_ID", conflicts_with_all = ["role", "name"])]
+    #[arg(long, value_name = "MEMBER_ID", conflicts_with_all = ["role", "name", "under_16"])]
     pub member: Option<MemberId>,
     /// How long the code works if unused: minutes, hours, days or weeks (30m, 12h, 7d, 2w);
     /// from 1 minute to 90 days.
@@ -394,8 +402,15 @@ fn invite(
             (code, format!("another device of {}", info.display_name))
         }
         (None, Some(role), Some(name)) => {
-            let code = identity.create_invite(club.id, role.into(), &name, args.ttl, now_ms)?;
-            (code, format!("{}, a new member", name.trim()))
+            let age16plus = !args.under_16;
+            let code =
+                identity.create_invite(club.id, role.into(), &name, age16plus, args.ttl, now_ms)?;
+            let age = if age16plus {
+                ""
+            } else {
+                " under 16 (never handling money)"
+            };
+            (code, format!("{}, a new member{age}", name.trim()))
         }
         // clap requires --role and --name unless --member is given.
         _ => bail!(

@@ -9,7 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use clubsync_core::club::Member;
+
 use crate::clock::now_ms;
+use crate::doc_actor::{ClubEdit, DocCommand};
 use crate::identity::IdentityError;
 use crate::state::AppState;
 
@@ -112,9 +115,15 @@ pub struct JoinResponse {
     pub role: String,
     /// The club document's id, to sync first.
     pub club_document: String,
+    /// The member this device belongs to: their id in the club document (a hyphenated UUID).
+    pub member_id: String,
+    /// The member's display name.
+    pub member_name: String,
 }
 
-/// Redeems an invite for a device token.
+/// Redeems an invite for a device token, and has the club document's actor add the member to
+/// the club document (a member it already lists, such as one adding another device, is
+/// skipped).
 pub async fn join(
     State(state): State<AppState>,
     Json(request): Json<JoinRequest>,
@@ -125,7 +134,10 @@ pub async fn join(
         let (device, token) =
             identity.redeem_invite(request.invite.trim(), request.device_name.trim(), now)?;
         let club_document = identity.club_document(device.club)?;
-        Ok::<_, IdentityError>((device, token, club_document))
+        let member = identity
+            .member(device.member)?
+            .ok_or(IdentityError::UnknownMember(device.member))?;
+        Ok::<_, IdentityError>((device, token, club_document, member))
     })
     .await
     .map_err(|e| ApiError {
@@ -133,12 +145,26 @@ pub async fn join(
         error: "internal",
         message: format!("the server failed while redeeming the invite: {e}"),
     })??;
-    let (device, token, club_document) = redeemed;
+    let (device, token, club_document, member) = redeemed;
+    // After the redemption is committed: a crash before the club document's commit leaves the
+    // member to be added when the club document next loads.
+    state.hub.send(
+        club_document,
+        DocCommand::EditClub(ClubEdit::AddMember(Member {
+            id: member.id,
+            display_name: member.display_name.clone(),
+            contact: None,
+            role: member.role,
+            age16plus: member.age16plus,
+        })),
+    );
     Ok(Json(JoinResponse {
         device_id: device.id.to_string(),
         token: token.as_str().to_owned(),
         club_id: device.club.to_string(),
         role: format!("{:?}", device.role).to_lowercase(),
         club_document: club_document.to_string(),
+        member_id: member.id.to_string(),
+        member_name: member.display_name,
     }))
 }

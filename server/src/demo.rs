@@ -79,7 +79,8 @@ pub fn set_up(
     people
         .into_iter()
         .map(|(name, role)| {
-            let code = identity.create_invite(club, role, name, DEMO_INVITE_TTL, now)?;
+            // Demo members are adults: any of them may handle money.
+            let code = identity.create_invite(club, role, name, true, DEMO_INVITE_TTL, now)?;
             Ok(DemoInvite { name, role, code })
         })
         .collect()

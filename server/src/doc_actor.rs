@@ -6,17 +6,24 @@
 //! that tell peers the new heads. A change is therefore never acknowledged, to its sender or to
 //! anyone, before it is on disk.
 //!
-//! The server also writes: once a new activity document's first changes are committed, its
-//! actor sends [`DocCommand::Index`] to the actor of its club's document, which lists it in the
-//! club's index of documents (one change, committed like a peer's before any peer hears of it).
-//! Devices discover the club's documents by syncing the club document. Loading a club document
-//! also indexes any registered document its index lacks (a crash between the two commits, or a
-//! document older than the index).
+//! The server also writes club documents, with [`DocCommand::EditClub`] to the club document's
+//! actor, which queues the [`ClubEdit`] and writes it as a change of the server's own, committed
+//! like a peer's before any peer hears of it:
+//!
+//! - once a new activity document's first changes are committed, its actor asks for it to be
+//!   listed in the club's index of documents ([`ClubEdit::Index`]); devices discover the club's
+//!   documents by syncing the club document;
+//! - once an invite is redeemed (`POST /api/join`), the member it made is added to the club's
+//!   members ([`ClubEdit::AddMember`]), so core's record rules and devices know them.
+//!
+//! Loading a club document also queues what the identity database has and the document lacks:
+//! every member, and every registered document with stored changes (a crash between the two
+//! commits, or a club older than the writing).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use automerge::{Automerge, ObjType, ROOT, ReadDoc, ScalarValue, Value, sync};
-use clubsync_core::club::Club;
+use clubsync_core::club::{Club, Member};
 use clubsync_core::document::{DocumentKind, TypedDocument};
 use clubsync_core::error::RecordError;
 use clubsync_core::timestamp::Timestamp;
@@ -78,8 +85,17 @@ pub enum DocCommand {
         /// The connection.
         conn: ConnId,
     },
-    /// To a club document: list a new document of the club in its index. Sent by the server
-    /// itself, once the new document's first changes are committed.
+    /// To a club document: an edit the server itself makes to it, written with the actor's
+    /// next commit.
+    EditClub(ClubEdit),
+}
+
+/// What the server writes into a club document. Each edit is idempotent: one the document
+/// already holds (the same id) is skipped.
+#[derive(Clone, Debug)]
+pub enum ClubEdit {
+    /// List a new document of the club in its index. Sent by the new document's actor once its
+    /// first changes are committed.
     Index {
         /// The new document.
         id: DocumentId,
@@ -88,13 +104,18 @@ pub enum DocCommand {
         /// Its title (its root `title`, else the kind's name).
         title: String,
     },
+    /// Add a member of the club, as the identity database has them. Sent once an invite's
+    /// redemption is committed.
+    AddMember(Member),
 }
 
-/// A document waiting to be listed in the club document's index.
-struct IndexEntry {
-    id: DocumentId,
-    kind: DocumentKind,
-    title: String,
+impl std::fmt::Display for ClubEdit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Index { id, .. } => write!(f, "index entry for document {id}"),
+            Self::AddMember(member) => write!(f, "member {}", member.id),
+        }
+    }
 }
 
 struct DocActor {
@@ -109,8 +130,8 @@ struct DocActor {
     /// A registered activity document whose club's index has not yet been asked to list it:
     /// asked after its first successful commit.
     needs_index: bool,
-    /// For a club document: documents to list in its index with the next commit.
-    pending_index: Vec<IndexEntry>,
+    /// For a club document: the server's edits to write with the next commit.
+    pending_edits: Vec<ClubEdit>,
     /// Bytes stored for this document.
     stored_bytes: u64,
     /// Chunks stored since the last compaction.
@@ -161,9 +182,9 @@ pub(crate) async fn run(
                             "the server could not load document {id}; try again later"
                         )));
                     }
-                    DocCommand::Index { id: new, .. } => {
-                        // Listed when the club document next loads (see `unindexed`).
-                        warn!(document = %id, indexed = %new, "could not index a new document: the club document did not load");
+                    DocCommand::EditClub(edit) => {
+                        // Written when the club document next loads (see `missing_edits`).
+                        warn!(document = %id, %edit, "could not write to the club document: it did not load");
                     }
                     DocCommand::Ephemeral { .. } | DocCommand::Leave { .. } => {}
                 }
@@ -189,13 +210,8 @@ impl DocActor {
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
-        let pending_index = match registered {
-            Some((club, DocumentKind::Club)) => {
-                unindexed(&doc, club, hub).await.unwrap_or_else(|reason| {
-                    warn!(document = %id, %reason, "could not check the club's index of documents");
-                    Vec::new()
-                })
-            }
+        let pending_edits = match registered {
+            Some((club, DocumentKind::Club)) => missing_edits(id, &doc, club, hub).await,
             _ => Vec::new(),
         };
         Ok(Self {
@@ -208,7 +224,7 @@ impl DocActor {
             // Registered, but its first commit failed before the actor was unloaded.
             needs_index: registered.is_some_and(|(_, kind)| kind != DocumentKind::Club)
                 && size.bytes == 0,
-            pending_index,
+            pending_edits,
             stored_bytes: size.bytes,
             stored_chunks: size.chunks,
         })
@@ -276,9 +292,7 @@ impl DocActor {
                     self.sync.remove_peer(&conn);
                     self.peers.remove(&conn);
                 }
-                DocCommand::Index { id, kind, title } => {
-                    self.pending_index.push(IndexEntry { id, kind, title });
-                }
+                DocCommand::EditClub(edit) => self.pending_edits.push(edit),
             }
         }
 
@@ -322,12 +336,12 @@ impl DocActor {
             }
         }
 
-        // The server's own changes: listing new documents in this club document's index.
-        let mut indexing = Vec::new();
-        if let Some((chunk, count, written)) = self.write_index(peer_bytes, hub) {
+        // The server's own changes to this club document: members, index entries.
+        let mut edited = Vec::new();
+        if let Some((chunk, count, written)) = self.write_club_edits(peer_bytes, hub) {
             chunks.push((self.id, chunk));
             change_count += count;
-            indexing = written;
+            edited = written;
         }
 
         let committed_changes = !chunks.is_empty();
@@ -348,7 +362,7 @@ impl DocActor {
                 Err(failed) => {
                     error!(document = %self.id, %failed, "commit failed; nothing was acknowledged");
                     // Written again with the next batch, on the reloaded document.
-                    self.pending_index.extend(indexing);
+                    self.pending_edits.extend(edited);
                     for peer in self.peers.values() {
                         let _ = peer.outbox.send(Outbound::Refuse(
                             "the server could not save changes; they are still on your device \
@@ -381,38 +395,45 @@ impl DocActor {
         self.compact(hub, COMPACT_NOW_CHUNKS).await;
     }
 
-    /// Writes the pending index entries into this (club) document, as changes made by the
-    /// server. Returns the new chunk, its change count and the entries it lists, to commit with
-    /// the batch; `None` when there is nothing to write or it cannot be written (logged: the
-    /// indexed documents themselves are committed already and stay as they are).
-    fn write_index(
+    /// Writes the pending edits into this (club) document, as changes made by the server.
+    /// Returns the new chunk, its change count and the edits it holds, to commit with the
+    /// batch; `None` when there is nothing to write or it cannot be written (logged: what the
+    /// edits describe is committed already, in the identity database or as the indexed
+    /// document, and stays as it is; a later load of the club document writes it).
+    fn write_club_edits(
         &mut self,
         peer_bytes: u64,
         hub: &DocumentHub,
-    ) -> Option<(Vec<u8>, usize, Vec<IndexEntry>)> {
-        if self.pending_index.is_empty() {
+    ) -> Option<(Vec<u8>, usize, Vec<ClubEdit>)> {
+        if self.pending_edits.is_empty() {
             return None;
         }
-        let entries = std::mem::take(&mut self.pending_index);
+        let edits = std::mem::take(&mut self.pending_edits);
         // Written on a copy, so a refusal (size) leaves the document as it was.
         let mut club = match Club::from_automerge(self.doc.clone()) {
             Ok(club) => club,
             Err(e) => {
-                warn!(document = %self.id, %e, documents = entries.len(), "could not index new documents: not a club document");
+                warn!(document = %self.id, %e, edits = edits.len(), "could not write to the club document: not a club document");
                 return None;
             }
         };
         let before = self.doc.get_heads();
         let at = Timestamp::from_millis(crate::clock::now_ms());
         let mut written = Vec::new();
-        for entry in entries {
-            match club.register_document(entry.id, entry.kind, &entry.title, at) {
-                Ok(()) => written.push(entry),
+        for edit in edits {
+            let result = match &edit {
+                ClubEdit::Index { id, kind, title } => {
+                    club.register_document(*id, *kind, title, at)
+                }
+                ClubEdit::AddMember(member) => club.add_member(member, at),
+            };
+            match result {
+                Ok(()) => written.push(edit),
                 Err(RecordError::DuplicateId(_)) => {
-                    debug!(document = %self.id, indexed = %entry.id, "already indexed");
+                    debug!(document = %self.id, %edit, "already in the club document");
                 }
                 Err(e) => {
-                    warn!(document = %self.id, indexed = %entry.id, %e, "could not index a new document");
+                    warn!(document = %self.id, %edit, %e, "could not write to the club document");
                 }
             }
         }
@@ -423,7 +444,7 @@ impl DocActor {
         let chunk = doc.save_after(&before);
         let limit = hub.inner.max_document_bytes;
         if self.stored_bytes + peer_bytes + chunk.len() as u64 > limit {
-            warn!(document = %self.id, limit, documents = written.len(), "could not index new documents: the club document would grow past the size limit");
+            warn!(document = %self.id, limit, edits = written.len(), "could not write to the club document: it would grow past the size limit");
             hub.inner.metrics.refused("document_too_large");
             return None;
         }
@@ -443,11 +464,11 @@ impl DocActor {
                 let title = title_of(&self.doc, kind);
                 hub.send(
                     club_document,
-                    DocCommand::Index {
+                    DocCommand::EditClub(ClubEdit::Index {
                         id: self.id,
                         kind,
                         title,
-                    },
+                    }),
                 );
                 self.needs_index = false;
             }
@@ -571,6 +592,56 @@ fn title_of(doc: &Automerge, kind: DocumentKind) -> String {
     }
 }
 
+/// What the identity database has and the club document `doc` (of `club`) lacks, as edits to
+/// write: its missing members, then its missing index entries. A check that fails is logged
+/// and skipped; the next load tries again.
+async fn missing_edits(
+    id: DocumentId,
+    doc: &Automerge,
+    club: ClubId,
+    hub: &DocumentHub,
+) -> Vec<ClubEdit> {
+    let mut edits = missing_members(doc, club, hub)
+        .await
+        .unwrap_or_else(|reason| {
+            warn!(document = %id, %reason, "could not check the club's members");
+            Vec::new()
+        });
+    edits.extend(unindexed(doc, club, hub).await.unwrap_or_else(|reason| {
+        warn!(document = %id, %reason, "could not check the club's index of documents");
+        Vec::new()
+    }));
+    edits
+}
+
+/// The members of `club` in the identity database that its club document `doc` lacks.
+async fn missing_members(
+    doc: &Automerge,
+    club: ClubId,
+    hub: &DocumentHub,
+) -> Result<Vec<ClubEdit>, String> {
+    let document = Club::from_automerge(doc.clone()).map_err(|e| e.to_string())?;
+    let identity = hub.inner.identity.clone();
+    let members = tokio::task::spawn_blocking(move || identity.list_members(club))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let mut missing = Vec::new();
+    for member in members {
+        // A member the document holds in a shape it cannot read is left to its writers.
+        if let Ok(None) = document.member(member.id) {
+            missing.push(ClubEdit::AddMember(Member {
+                id: member.id,
+                display_name: member.display_name,
+                contact: None,
+                role: member.role,
+                age16plus: member.age16plus,
+            }));
+        }
+    }
+    Ok(missing)
+}
+
 /// The registered documents of `club` that its club document `doc` does not list, with their
 /// titles. A registered document with nothing stored yet is left out: its own actor asks for it
 /// to be indexed once its first changes are committed.
@@ -578,7 +649,7 @@ async fn unindexed(
     doc: &Automerge,
     club: ClubId,
     hub: &DocumentHub,
-) -> Result<Vec<IndexEntry>, String> {
+) -> Result<Vec<ClubEdit>, String> {
     let indexed: HashSet<DocumentId> = Club::from_automerge(doc.clone())
         .and_then(|c| c.documents())
         .map_err(|e| e.to_string())?
@@ -595,7 +666,7 @@ async fn unindexed(
                 continue;
             }
             match storage.load(&info.id) {
-                Ok(Some(stored)) => missing.push(IndexEntry {
+                Ok(Some(stored)) => missing.push(ClubEdit::Index {
                     id: info.id,
                     kind: info.kind,
                     title: title_of(&stored, info.kind),

@@ -149,7 +149,30 @@ async fn a_coordinator_invites_a_device_and_revokes_one_whose_socket_closes_at_o
         .expect("the invite is listed");
     assert_eq!(listed["status"], "used");
     assert_eq!(listed["used_by_device"], joined["device_id"]);
+    assert_eq!(listed["under_16"], false, "adult unless the invite says so");
     assert!(listed.get("code").is_none(), "codes are never listed");
+
+    // An invite for a member under 16 makes a member who is not 16 or over.
+    let (status, young) = call(
+        &server,
+        &kim,
+        "POST",
+        "/api/club/invites",
+        Some(json!({ "role": "volunteer", "name": "Volunteer Seo", "under_16": true })),
+    );
+    assert_eq!((status, &young["under_16"]), (201, &json!(true)), "{young}");
+    let (status, joined) = server.join(young["code"].as_str().expect("a code"), "Seo's phone");
+    assert_eq!(status, 200, "{joined}");
+    let (_, members) = call(&server, &kim, "GET", "/api/club/members", None);
+    let age = |name: &str| {
+        members
+            .as_array()
+            .and_then(|all| all.iter().find(|m| m["display_name"] == name))
+            .map(|m| m["age16plus"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(age("Volunteer Seo"), json!(false), "{members}");
+    assert_eq!(age("Volunteer Yoon"), json!(true), "{members}");
 
     // 3. Bad input is named; an unused invite is withdrawn and its code refused; a used one
     //    cannot be withdrawn.

@@ -37,7 +37,7 @@ fn join(
     name: &str,
 ) -> (DeviceRecord, DeviceToken) {
     let invite = store
-        .create_invite(club, role, name, DAY, NOW)
+        .create_invite(club, role, name, true, DAY, NOW)
         .expect("invite created");
     store
         .redeem_invite(invite.as_str(), &format!("{name}'s phone"), NOW + MINUTE)
@@ -51,7 +51,7 @@ fn an_invite_is_redeemed_for_a_device_and_its_token_authenticates() {
 
     // 1. A coordinator invites Asha as a volunteer for a week.
     let invite = store
-        .create_invite(leeds, Role::Volunteer, " Asha Khan ", 7 * DAY, NOW)
+        .create_invite(leeds, Role::Volunteer, " Asha Khan ", true, 7 * DAY, NOW)
         .expect("invite");
     assert_eq!(invite.club, leeds);
     assert_eq!(invite.role, Role::Volunteer);
@@ -101,11 +101,44 @@ fn an_invite_is_redeemed_for_a_device_and_its_token_authenticates() {
 }
 
 #[test]
+fn an_invite_says_whether_its_new_member_is_16_or_over() {
+    let (_dir, store) = store();
+    let leeds = club(&store, "Leeds");
+    let adult = store
+        .create_invite(leeds, Role::Volunteer, "Asha", true, DAY, NOW)
+        .expect("invite");
+    let young = store
+        .create_invite(leeds, Role::Volunteer, "Min", false, DAY, NOW)
+        .expect("invite");
+    let invites = store.list_invites(leeds).expect("invites");
+    let age = |id| invites.iter().find(|i| i.id == id).map(|i| i.age16plus);
+    assert_eq!((age(adult.id), age(young.id)), (Some(true), Some(false)));
+
+    let (asha, _) = store
+        .redeem_invite(adult.as_str(), "Asha's phone", NOW + MINUTE)
+        .expect("redeemed");
+    let (min, _) = store
+        .redeem_invite(young.as_str(), "Min's phone", NOW + MINUTE)
+        .expect("redeemed");
+    let member = |id| store.member(id).expect("query").expect("a member");
+    assert!(member(asha.member).age16plus);
+    assert!(!member(min.member).age16plus);
+
+    // Another device of Min is listed as Min is: under 16.
+    let laptop = store
+        .create_device_invite(min.member, DAY, NOW)
+        .expect("device invite");
+    let invites = store.list_invites(leeds).expect("invites");
+    let listed = invites.iter().find(|i| i.id == laptop.id).expect("listed");
+    assert!(!listed.age16plus);
+}
+
+#[test]
 fn an_expired_invite_is_refused_and_says_when_it_expired() {
     let (_dir, store) = store();
     let leeds = club(&store, "Leeds");
     let invite = store
-        .create_invite(leeds, Role::Volunteer, "Asha", DAY, NOW)
+        .create_invite(leeds, Role::Volunteer, "Asha", true, DAY, NOW)
         .expect("invite");
 
     let expiry = NOW + 86_400_000;
@@ -135,7 +168,7 @@ fn a_used_invite_is_refused_the_second_time() {
     let (_dir, store) = store();
     let leeds = club(&store, "Leeds");
     let invite = store
-        .create_invite(leeds, Role::Coordinator, "Sam", DAY, NOW)
+        .create_invite(leeds, Role::Coordinator, "Sam", true, DAY, NOW)
         .expect("invite");
     store
         .redeem_invite(invite.as_str(), "first phone", NOW + MINUTE)
@@ -157,7 +190,7 @@ fn unknown_and_malformed_codes_are_told_apart() {
     let (_dir, store) = store();
     let leeds = club(&store, "Leeds");
     store
-        .create_invite(leeds, Role::Volunteer, "Asha", DAY, NOW)
+        .create_invite(leeds, Role::Volunteer, "Asha", true, DAY, NOW)
         .expect("invite");
 
     let err = store
@@ -169,11 +202,18 @@ fn unknown_and_malformed_codes_are_told_apart() {
         .expect_err("malformed");
     assert!(matches!(err, IdentityError::MalformedInvite(_)), "{err:?}");
     let err = store
-        .create_invite(ClubId::random(), Role::Volunteer, "Asha", DAY, NOW)
+        .create_invite(ClubId::random(), Role::Volunteer, "Asha", true, DAY, NOW)
         .expect_err("no club");
     assert!(matches!(err, IdentityError::UnknownClub(_)), "{err:?}");
     let err = store
-        .create_invite(leeds, Role::Volunteer, "Asha", Duration::from_secs(1), NOW)
+        .create_invite(
+            leeds,
+            Role::Volunteer,
+            "Asha",
+            true,
+            Duration::from_secs(1),
+            NOW,
+        )
         .expect_err("ttl");
     assert!(
         matches!(err, IdentityError::InviteLifetime { .. }),
@@ -186,10 +226,10 @@ fn invites_are_listed_without_codes_and_can_be_withdrawn() {
     let (_dir, store) = store();
     let leeds = club(&store, "Leeds");
     let for_asha = store
-        .create_invite(leeds, Role::Volunteer, "Asha", DAY, NOW)
+        .create_invite(leeds, Role::Volunteer, "Asha", true, DAY, NOW)
         .expect("invite");
     let for_ben = store
-        .create_invite(leeds, Role::Observer, "Ben", DAY, NOW + 1)
+        .create_invite(leeds, Role::Observer, "Ben", true, DAY, NOW + 1)
         .expect("invite");
     let (ben, _) = store
         .redeem_invite(for_ben.as_str(), "Ben's phone", NOW + 2)

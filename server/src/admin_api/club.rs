@@ -91,6 +91,8 @@ pub(super) struct MemberView {
     id: String,
     display_name: String,
     role: String,
+    /// Whether the member is 16 or over (under-16s never handle money).
+    age16plus: bool,
     created_at: String,
     /// Devices not revoked.
     active_devices: usize,
@@ -120,6 +122,7 @@ pub(super) async fn members(
                 active_devices: active.get(&m.id).copied().unwrap_or(0),
                 display_name: m.display_name,
                 role: m.role.to_string(),
+                age16plus: m.age16plus,
                 created_at: m.created_at.to_string(),
             })
             .collect(),

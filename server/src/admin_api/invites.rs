@@ -26,6 +26,8 @@ pub(super) struct InviteView {
     role: String,
     /// Who it is for.
     name: String,
+    /// Whether they are under 16 (they never handle money: tins, counts).
+    under_16: bool,
     /// For an invite that adds a device to an existing member: that member.
     member_id: Option<String>,
     /// `pending`, `used`, `expired` or `withdrawn`.
@@ -52,6 +54,7 @@ impl InviteView {
             id: info.id.to_string(),
             role: info.role.to_string(),
             name: info.display_name,
+            under_16: !info.age16plus,
             member_id: info.member.map(|m| m.to_string()),
             status,
             created_at: info.created_at.to_string(),
@@ -88,6 +91,9 @@ pub(super) struct NewInvite {
     name: String,
     /// How many hours the code stays valid (1 hour to 90 days); 72 when absent.
     ttl_hours: Option<u64>,
+    /// True for a member under 16, who never handles money (tins, counts); false when absent.
+    #[serde(default)]
+    under_16: bool,
 }
 
 /// `POST /api/club/invites` answer (201).
@@ -98,6 +104,7 @@ pub(super) struct CreatedInvite {
     code: String,
     role: String,
     name: String,
+    under_16: bool,
     expires_at: String,
 }
 
@@ -112,7 +119,7 @@ pub(super) async fn create(
             "bad_body",
             format!(
                 "{}. Send JSON like {{\"role\": \"volunteer\", \"name\": \"Asha Khan\", \
-                 \"ttl_hours\": 72}}",
+                 \"ttl_hours\": 72, \"under_16\": false}}",
                 e.body_text()
             ),
         )
@@ -140,9 +147,11 @@ pub(super) async fn create(
     let now = now_ms();
     let name = new.name;
     let shown = name.trim().to_owned();
+    let under_16 = new.under_16;
     let code =
-        blocking(move || Ok(identity.create_invite(me.club, role, &name, ttl, now)?)).await?;
-    tracing::info!(invite = %code.id, by = %me.id, %role, "a coordinator made an invite");
+        blocking(move || Ok(identity.create_invite(me.club, role, &name, !under_16, ttl, now)?))
+            .await?;
+    tracing::info!(invite = %code.id, by = %me.id, %role, under_16, "a coordinator made an invite");
     Ok((
         StatusCode::CREATED,
         Json(CreatedInvite {
@@ -150,6 +159,7 @@ pub(super) async fn create(
             code: code.as_str().to_owned(),
             role: code.role.to_string(),
             name: shown,
+            under_16,
             expires_at: code.expires_at.to_string(),
         }),
     ))

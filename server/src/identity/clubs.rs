@@ -35,6 +35,8 @@ pub struct MemberInfo {
     pub display_name: String,
     /// The member's role, which decides what their devices may read and write.
     pub role: Role,
+    /// Whether the member is 16 or over, as their invite said. Under-16s never handle money.
+    pub age16plus: bool,
     /// When the member's first invite was redeemed.
     pub created_at: Timestamp,
 }
@@ -74,7 +76,7 @@ pub(super) fn member_by_id(
     id: MemberId,
 ) -> Result<Option<MemberInfo>, IdentityError> {
     conn.query_row(
-        "SELECT id, club, display_name, role, created_at FROM members WHERE id = ?1",
+        &format!("SELECT {MEMBER_COLUMNS} FROM members WHERE id = ?1"),
         [id.key()],
         member_row,
     )
@@ -83,7 +85,9 @@ pub(super) fn member_by_id(
     .transpose()
 }
 
-type MemberRow = (String, ClubId, String, String, i64);
+const MEMBER_COLUMNS: &str = "id, club, display_name, role, age16plus, created_at";
+
+type MemberRow = (String, ClubId, String, String, bool, i64);
 
 fn member_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
     Ok((
@@ -92,17 +96,19 @@ fn member_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
         row.get(2)?,
         row.get(3)?,
         row.get(4)?,
+        row.get(5)?,
     ))
 }
 
 fn member_info(
-    (id, club, display_name, role, created_at): MemberRow,
+    (id, club, display_name, role, age16plus, created_at): MemberRow,
 ) -> Result<MemberInfo, IdentityError> {
     Ok(MemberInfo {
         id: columns::member(id)?,
         club,
         display_name,
         role: columns::role(role)?,
+        age16plus,
         created_at: Timestamp::from_millis(created_at),
     })
 }
@@ -216,10 +222,9 @@ impl IdentityStore {
     /// The members of a club, by name.
     pub fn list_members(&self, club: ClubId) -> Result<Vec<MemberInfo>, IdentityError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, club, display_name, role, created_at FROM members
-                 WHERE club = ?1 ORDER BY display_name, id",
-            )?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {MEMBER_COLUMNS} FROM members WHERE club = ?1 ORDER BY display_name, id"
+            ))?;
             let rows = stmt
                 .query_map([club], member_row)?
                 .collect::<Result<Vec<_>, _>>()?;

@@ -34,6 +34,9 @@ pub struct InviteInfo {
     pub role: Role,
     /// Who it is for: the new member's name, or the existing member's.
     pub display_name: String,
+    /// Whether they are 16 or over: as the invite says for a new member, as the member is for
+    /// another device.
+    pub age16plus: bool,
     /// The existing member it adds a device to, if it is such an invite.
     pub member: Option<MemberId>,
     /// When it was made.
@@ -68,7 +71,8 @@ fn lifetime_ms(ttl: Duration) -> Result<i64, IdentityError> {
 /// What an invite row says, read under the redeeming transaction's lock.
 struct PendingInvite {
     club: ClubId,
-    new_member: Option<(Role, String)>,
+    /// Role, display name and age16plus of the member it makes.
+    new_member: Option<(Role, String, bool)>,
     member: Option<String>,
     expires_at: i64,
     used_at: Option<i64>,
@@ -77,12 +81,14 @@ struct PendingInvite {
 
 impl IdentityStore {
     /// Creates a one-time invite that makes a new member `display_name` with `role` in `club`,
-    /// valid for `ttl` (1 minute to 90 days) from `now_ms`.
+    /// 16 or over if `age16plus` (under-16s never handle money: tins, counts), valid for `ttl`
+    /// (1 minute to 90 days) from `now_ms`.
     pub fn create_invite(
         &self,
         club: ClubId,
         role: Role,
         display_name: &str,
+        age16plus: bool,
         ttl: Duration,
         now_ms: i64,
     ) -> Result<InviteCode, IdentityError> {
@@ -95,9 +101,9 @@ impl IdentityStore {
                 return Err(IdentityError::UnknownClub(club));
             }
             tx.execute(
-                "INSERT INTO invites (id, code_hash, club, role, display_name, member, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)",
-                params![id, code_hash(&plain), club, role.as_str(), display_name, now_ms, expires_at],
+                "INSERT INTO invites (id, code_hash, club, role, display_name, age16plus, member, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8)",
+                params![id, code_hash(&plain), club, role.as_str(), display_name, age16plus, now_ms, expires_at],
             )?;
             Ok(())
         })?;
@@ -144,7 +150,8 @@ impl IdentityStore {
         self.read(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT i.id, coalesce(i.role, m.role), coalesce(i.display_name, m.display_name), i.member,
-                        i.created_at, i.expires_at, i.used_at, i.used_by_device, i.withdrawn_at
+                        i.created_at, i.expires_at, i.used_at, i.used_by_device, i.withdrawn_at,
+                        CASE WHEN i.member IS NULL THEN i.age16plus ELSE m.age16plus END
                  FROM invites i LEFT JOIN members m ON m.id = i.member
                  WHERE i.club = ?1 ORDER BY i.created_at DESC, i.id",
             )?;
@@ -160,16 +167,18 @@ impl IdentityStore {
                         row.get::<_, Option<i64>>(6)?,
                         row.get::<_, Option<DeviceId>>(7)?,
                         row.get::<_, Option<i64>>(8)?,
+                        row.get::<_, bool>(9)?,
                     ))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter()
-                .map(|(id, role, display_name, member, created, expires, used_at, used_by, withdrawn)| {
+                .map(|(id, role, display_name, member, created, expires, used_at, used_by, withdrawn, age16plus)| {
                     Ok(InviteInfo {
                         id,
                         club,
                         role: columns::role(role)?,
                         display_name,
+                        age16plus,
                         member: member.map(columns::member).transpose()?,
                         created_at: Timestamp::from_millis(created),
                         expires_at: Timestamp::from_millis(expires),
@@ -241,16 +250,17 @@ impl IdentityStore {
                 });
             }
             let (member, role) = match (invite.new_member, invite.member) {
-                (Some((role, display_name)), _) => {
+                (Some((role, display_name, age16plus)), _) => {
                     let member = MemberId::new_v7(Timestamp::from_millis(now_ms));
                     tx.execute(
-                        "INSERT INTO members (id, club, display_name, role, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        "INSERT INTO members (id, club, display_name, role, age16plus, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         params![
                             member.key(),
                             invite.club,
                             display_name,
                             role.as_str(),
+                            age16plus,
                             now_ms
                         ],
                     )?;
@@ -304,7 +314,7 @@ fn pending_invite(
 ) -> Result<Option<PendingInvite>, IdentityError> {
     let row = tx
         .query_row(
-            "SELECT club, role, display_name, member, expires_at, used_at, withdrawn_at
+            "SELECT club, role, display_name, member, expires_at, used_at, withdrawn_at, age16plus
              FROM invites WHERE code_hash = ?1",
             [hash],
             |row| {
@@ -316,15 +326,18 @@ fn pending_invite(
                     row.get::<_, i64>(4)?,
                     row.get::<_, Option<i64>>(5)?,
                     row.get::<_, Option<i64>>(6)?,
+                    row.get::<_, bool>(7)?,
                 ))
             },
         )
         .optional()?;
-    let Some((club, role, display_name, member, expires_at, used_at, withdrawn_at)) = row else {
+    let Some((club, role, display_name, member, expires_at, used_at, withdrawn_at, age16plus)) =
+        row
+    else {
         return Ok(None);
     };
     let new_member = match (role, display_name) {
-        (Some(role), Some(name)) => Some((columns::role(role)?, name)),
+        (Some(role), Some(name)) => Some((columns::role(role)?, name, age16plus)),
         _ => None,
     };
     Ok(Some(PendingInvite {

@@ -28,7 +28,7 @@
 //! let store = IdentityStore::open(&dir)?;
 //! let now = 1_795_600_000_000;
 //! let club = store.create_club("Leeds", DocumentId::random(), now)?;
-//! let invite = store.create_invite(club, Role::Volunteer, "Asha", Duration::from_secs(3600), now)?;
+//! let invite = store.create_invite(club, Role::Volunteer, "Asha", true, Duration::from_secs(3600), now)?;
 //! let (device, token) = store.redeem_invite(invite.as_str(), "Asha's phone", now + 1000)?;
 //! assert_eq!(store.authenticate(token.as_str(), now + 2000)?, device);
 //! # std::fs::remove_dir_all(&dir)?;

@@ -23,7 +23,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`. Append; never edit one that
 /// has shipped.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1: clubs, members, devices, invites, and the document registry.
 ///
@@ -97,6 +97,14 @@ CREATE TABLE documents (
 CREATE INDEX documents_by_club ON documents(club);
 ";
 
+/// Version 2: whether a member is 16 or over (`age16plus`, 1 or 0), on the member and on the
+/// invite that makes them (ignored on an invite for another device of a member). Members and
+/// invites made before are adults. Under-16s never handle money (tins, counts).
+const V2: &str = "
+ALTER TABLE members ADD COLUMN age16plus INTEGER NOT NULL DEFAULT 1 CHECK (age16plus IN (0, 1));
+ALTER TABLE invites ADD COLUMN age16plus INTEGER NOT NULL DEFAULT 1 CHECK (age16plus IN (0, 1));
+";
+
 /// Checks that the file at `path` (opened as `conn`) is empty or a clubsync server database
 /// this build can read, then sets it up (WAL, `synchronous=FULL`, foreign keys) and migrates it
 /// to [`SCHEMA_VERSION`].
@@ -165,4 +173,53 @@ fn check_ours(conn: &Connection, path: &Path) -> Result<(), IdentityError> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_1_members_and_invites_become_adults() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("server.sqlite");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(V1).expect("version 1");
+            conn.execute_batch(
+                "INSERT INTO clubs VALUES ('c', 'Leeds', 'doc', 1);
+                 INSERT INTO members VALUES ('m', 'c', 'Asha', 'volunteer', 1);
+                 INSERT INTO invites (id, code_hash, club, role, display_name, created_at, expires_at)
+                 VALUES ('i', zeroblob(32), 'c', 'observer', 'Ben', 1, 2);",
+            )
+            .expect("rows");
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .expect("id");
+            conn.pragma_update(None, "user_version", 1)
+                .expect("version");
+        }
+        let mut conn = Connection::open(&path).expect("open");
+        prepare(&mut conn, &path).expect("migrated");
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, SCHEMA_VERSION);
+        let member: (String, i64) = conn
+            .query_row("SELECT display_name, age16plus FROM members", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .expect("the member is kept");
+        assert_eq!(member, ("Asha".to_owned(), 1));
+        let invite: (String, i64) = conn
+            .query_row("SELECT display_name, age16plus FROM invites", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .expect("the invite is kept");
+        assert_eq!(invite, ("Ben".to_owned(), 1));
+        assert!(
+            conn.execute("UPDATE members SET age16plus = 2", [])
+                .is_err(),
+            "age16plus is 0 or 1"
+        );
+    }
 }

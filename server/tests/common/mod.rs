@@ -32,13 +32,20 @@ pub fn server_bin() -> &'static Path {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BIN.get_or_init(|| match option_env!("CARGO_BIN_EXE_clubsync-server") {
         Some(path) => PathBuf::from(path),
-        None => build_server_bin(),
+        None => build_workspace_bin("clubsync-server", "clubsync-server"),
     })
 }
 
-/// Builds `clubsync-server` with the profile of the running test executable
-/// (`<target>/<profile>/deps/<test>`) and returns `<target>/<profile>/clubsync-server`.
-fn build_server_bin() -> PathBuf {
+/// The device CLI `clubsync`, built on first use like [`server_bin`] (for the end-to-end tests
+/// of the `clubsync-tests` crate).
+pub fn client_bin() -> &'static Path {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| build_workspace_bin("clubsync-client", "clubsync"))
+}
+
+/// Builds binary `bin` of workspace package `package` with the profile of the running test
+/// executable (`<target>/<profile>/deps/<test>`) and returns `<target>/<profile>/<bin>`.
+fn build_workspace_bin(package: &str, bin: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test executable's path");
     let profile_dir = exe
         .parent()
@@ -68,20 +75,13 @@ fn build_server_bin() -> PathBuf {
     }
     let status = cargo
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "clubsync-server",
-            "--bin",
-            "clubsync-server",
-        ])
+        .args(["build", "--quiet", "-p", package, "--bin", bin])
         .args(["--profile", profile, "--target-dir"])
         .arg(target_dir)
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "`cargo build -p clubsync-server` failed");
-    let bin = profile_dir.join(format!("clubsync-server{}", std::env::consts::EXE_SUFFIX));
+    assert!(status.success(), "`cargo build -p {package}` failed");
+    let bin = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.is_file(),
         "the server binary is missing at {} after building it",
