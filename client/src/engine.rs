@@ -146,6 +146,8 @@ pub struct SyncSummary {
     pub sent_bytes: usize,
     /// Connections made.
     pub connections: u32,
+    /// The run ended with every document in sync (rather than stopped).
+    pub in_sync: bool,
 }
 
 /// How a connection ended without an error.

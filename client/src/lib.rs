@@ -13,7 +13,7 @@
 //! - [`join`]: redeeming an invite for a device token.
 //! - [`engine`]: [`SyncEngine`], protocol "1" over the device store, with reconnects and
 //!   progress events.
-//! - [`error`]: [`ClientError`].
+//! - [`error`]: [`ClientError`], each variant naming the problem and the fix.
 #![deny(missing_docs)]
 
 pub mod address;

@@ -6,6 +6,9 @@
 //!
 //! - [`node`]: runs the stock automerge-repo clients of `tests/interop/` (Node scripts) and reads
 //!   the JSON each prints.
+//! - [`proxy`]: a loopback proxy the test controls, to take the network away, follow a restarted
+//!   server, and cut connections in the middle of a sync.
 #![deny(missing_docs)]
 
 pub mod node;
+pub mod proxy;

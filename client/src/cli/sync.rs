@@ -106,38 +106,51 @@ async fn sync_club(
         let mut sent_bytes = 0usize;
         while let Some(event) = events.recv().await {
             match event {
-                SyncEvent::Connecting { server, attempt } if attempt == 1 => {
+                SyncEvent::Connecting { server, attempt: 1 } => {
                     shown.set_message(format!("connecting to {server}"))
                 }
                 SyncEvent::Connecting { attempt, .. } => {
                     shown.set_message(format!("connecting (attempt {attempt})"))
                 }
                 SyncEvent::Connected { documents } => {
-                    shown.println(format!("connected; syncing {documents} document(s)"))
+                    shown.set_message(format!("connected; syncing {documents} document(s)"))
                 }
                 SyncEvent::Received { changes, bytes, .. } => {
                     received += changes;
                     received_bytes += bytes;
+                    shown.set_message(format!(
+                        "received {received} change(s) ({}), sent {}",
+                        kib(received_bytes),
+                        kib(sent_bytes)
+                    ));
                 }
-                SyncEvent::Sent { bytes } => sent_bytes += bytes,
+                SyncEvent::Sent { bytes } => {
+                    sent_bytes += bytes;
+                    shown.set_message(format!(
+                        "received {received} change(s) ({}), sent {}",
+                        kib(received_bytes),
+                        kib(sent_bytes)
+                    ));
+                }
                 SyncEvent::Discovered { documents } => {
-                    shown.println(format!("{documents} new document(s) in the club"))
+                    say(&shown, format!("{documents} new document(s) in the club"))
                 }
-                SyncEvent::Unavailable { document } => shown.println(format!(
-                    "document {document} is not on the server (or not shared with this device)"
-                )),
+                SyncEvent::Unavailable { document } => say(
+                    &shown,
+                    format!(
+                        "document {document} is not on the server (or not shared with this device)"
+                    ),
+                ),
                 SyncEvent::AllSynced => shown.set_message("all saved on the server"),
-                SyncEvent::Disconnected { reason, retry_in } => shown.println(format!(
-                    "disconnected ({reason}); trying again in {:.1} s",
-                    retry_in.as_secs_f64()
-                )),
+                SyncEvent::Disconnected { reason, retry_in } => say(
+                    &shown,
+                    format!(
+                        "disconnected ({reason}); trying again in {:.1} s",
+                        retry_in.as_secs_f64()
+                    ),
+                ),
                 _ => {}
             }
-            shown.set_message(format!(
-                "received {received} change(s) ({}), sent {}",
-                kib(received_bytes),
-                kib(sent_bytes)
-            ));
         }
     });
     let result = engine.run(stop).await;
@@ -146,14 +159,28 @@ async fn sync_club(
     progress.finish_and_clear();
     let summary = result.with_context(|| format!("club {}", membership.club_id))?;
     println!(
-        "Club {}: {} document(s); received {} change(s) ({}), sent {}.",
+        "Club {}: {} document(s); received {} change(s) ({}), sent {}.{}",
         membership.club_id,
         summary.documents,
         summary.received_changes,
         kib(summary.received_bytes),
-        kib(summary.sent_bytes)
+        kib(summary.sent_bytes),
+        if summary.in_sync {
+            " All saved on the server."
+        } else {
+            ""
+        }
     );
     Ok(())
+}
+
+/// A line for the user: above the progress bar on a terminal, on stderr otherwise (a log).
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
 }
 
 fn progress_bar(membership: &Membership) -> ProgressBar {

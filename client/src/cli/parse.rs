@@ -1,0 +1,357 @@
+//! Values as people type them on the command line: amounts, tin numbers and ranges, coin and
+//! note counts, dates and times. Every refusal names what was typed and how to write it.
+
+use anyhow::{Context as _, bail};
+use clubsync_core::collection::Denomination;
+use clubsync_core::currency::Currency;
+use clubsync_core::ids::TinNumber;
+use clubsync_core::money::Money;
+use clubsync_core::timestamp::Timestamp;
+
+/// The most tins one `add-tins` may add: a typo such as `1-20000` is caught, not written.
+pub const MAX_TINS_AT_ONCE: usize = 1_000;
+
+/// An amount in major units of `currency` (`5`, `5.00`, `0.50`, `1250` for KRW) as minor units.
+///
+/// Refused: signs, thousands separators, more decimals than the currency has, zero, and amounts
+/// too large to hold.
+pub fn amount(text: &str, currency: Currency) -> anyhow::Result<Money> {
+    let minor = minor_units(text, currency)?;
+    if minor == 0 {
+        bail!("the amount {text:?} is zero: a donation must be more than zero");
+    }
+    Ok(Money::new(minor, currency))
+}
+
+/// Like [`amount`], but zero is allowed (the value of a coin is never zero, but the parser is
+/// shared); returns minor units.
+fn minor_units(text: &str, currency: Currency) -> anyhow::Result<i64> {
+    let typed = text.trim();
+    let digits = usize::from(currency.minor_digits());
+    let example = if digits == 0 {
+        "like 5 or 1250".to_owned()
+    } else {
+        let zeros = "0".repeat(digits);
+        format!("like 5, 5.{zeros} or 0.5{}", &zeros[1..])
+    };
+    if typed.is_empty() {
+        bail!("no amount given: write the amount in {currency}, {example}");
+    }
+    if typed.starts_with('-') {
+        bail!("the amount {text:?} is negative: amounts are written without a sign, {example}");
+    }
+    if typed.contains(',') {
+        bail!(
+            "the amount {text:?} has a comma: write it without thousands separators and with a \
+             point for decimals, {example}"
+        );
+    }
+    let (whole, fraction) = match typed.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (typed, None),
+    };
+    let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let nothing = whole.is_empty() && fraction.is_none_or(str::is_empty);
+    if nothing || !all_digits(whole) || !fraction.is_none_or(all_digits) {
+        bail!("{text:?} is not an amount: write it in {currency}, {example}");
+    }
+    let fraction = fraction.unwrap_or_default();
+    if fraction.len() > digits {
+        if digits == 0 {
+            bail!("the amount {text:?} has decimals, but {currency} amounts have none: {example}");
+        }
+        bail!(
+            "the amount {text:?} has {} decimals, but {currency} has {digits}: {example}",
+            fraction.len()
+        );
+    }
+    let too_large = || anyhow::anyhow!("the amount {text:?} is too large");
+    let scale = 10i64.pow(u32::from(currency.minor_digits()));
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| too_large())?
+    };
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<digits$}")
+            .parse()
+            .map_err(|_| too_large())?
+    };
+    whole
+        .checked_mul(scale)
+        .and_then(|m| m.checked_add(fraction))
+        .ok_or_else(too_large)
+}
+
+/// A tin number as typed: a whole number from 1.
+pub fn tin(text: &str) -> Result<TinNumber, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err("tins are numbered from 1".into()),
+        Ok(n) => Ok(TinNumber(n)),
+        Err(_) => Err(format!("{text:?} is not a tin number: write it like 7")),
+    }
+}
+
+/// Tin numbers as typed: `7`, `1-20`, or a comma list of both (`1-5,9,12-14`).
+pub fn tin_list(text: &str) -> anyhow::Result<Vec<TinNumber>> {
+    let mut tins: Vec<TinNumber> = Vec::new();
+    for part in text.split(',') {
+        let part = part.trim();
+        let (first, last) = match part.split_once('-') {
+            Some((a, b)) => (a, b),
+            None => (part, part),
+        };
+        let bad = |e: String| anyhow::anyhow!("{text:?}: {e} (write tins like 7, 1-20 or 1-5,9)");
+        let (first, last) = (tin(first).map_err(bad)?, tin(last).map_err(bad)?);
+        if last < first {
+            bail!("{part:?} runs backwards: write the lower number first, like 1-20");
+        }
+        let count = (last.0 - first.0) as usize + 1;
+        if tins.len() + count > MAX_TINS_AT_ONCE {
+            bail!("{text:?} is more than {MAX_TINS_AT_ONCE} tins: add them in smaller ranges");
+        }
+        for n in first.0..=last.0 {
+            if tins.contains(&TinNumber(n)) {
+                bail!("{text:?} names tin {n} twice");
+            }
+            tins.push(TinNumber(n));
+        }
+    }
+    tins.sort();
+    Ok(tins)
+}
+
+/// Compact text for a sorted list of tin numbers: `1-5, 9, 12-14`.
+pub fn tin_ranges(tins: &[TinNumber]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < tins.len() {
+        let start = tins[i].0;
+        let mut end = start;
+        while i + 1 < tins.len() && tins[i + 1].0 == end + 1 {
+            end += 1;
+            i += 1;
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    out.join(", ")
+}
+
+/// Coins or notes counted, as `VALUE:COUNT` (`2.00:3` is three £2 coins).
+pub fn denomination(text: &str, currency: Currency) -> anyhow::Result<Denomination> {
+    let (value, quantity) = text.split_once(':').with_context(|| {
+        format!("{text:?} is not a coin or note count: write VALUE:COUNT, like 2.00:3 for three 2.00 coins")
+    })?;
+    let value = minor_units(value, currency)
+        .with_context(|| format!("the coin or note value in {text:?}"))?;
+    if value == 0 {
+        bail!("{text:?}: a coin or note is worth more than zero");
+    }
+    let quantity: i64 = match quantity.trim().parse() {
+        Ok(q) if q > 0 => q,
+        _ => bail!("{text:?}: the count after ':' must be a whole number from 1, like 2.00:3"),
+    };
+    Ok(Denomination {
+        value_minor: value,
+        quantity,
+    })
+}
+
+/// A date and time as typed: `2026-03-14 10:00`, `2026-03-14T10:00:30`, `2026-03-14` (midnight),
+/// with an optional `Z` or offset (`+01:00`). Without an offset the time is UTC.
+pub fn datetime(text: &str) -> anyhow::Result<Timestamp> {
+    let help = "write it like 2026-03-14 10:00 (UTC), or add an offset: 2026-03-14T10:00+01:00";
+    let typed = text.trim();
+    let bad = || anyhow::anyhow!("{text:?} is not a date and time: {help}");
+    let split = typed.len().min(10);
+    if !typed.is_char_boundary(split) {
+        return Err(bad());
+    }
+    let (date, rest) = typed.split_at(split);
+    let mut parts = date.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(bad());
+    }
+    let (y, m, d): (i64, u32, u32) = (
+        y.parse().map_err(|_| bad())?,
+        m.parse().map_err(|_| bad())?,
+        d.parse().map_err(|_| bad())?,
+    );
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        bail!("{text:?} is not a real date: {help}");
+    }
+    let rest = rest.strip_prefix(['T', 't', ' ']).unwrap_or(rest);
+    let (time, offset_minutes) = split_offset(rest).ok_or_else(bad)?;
+    let seconds_of_day = if time.is_empty() {
+        0
+    } else {
+        time_of_day(time).ok_or_else(|| anyhow::anyhow!("{text:?} has no valid time: {help}"))?
+    };
+    let seconds = days_from_civil(y, m, d) * 86_400 + seconds_of_day - offset_minutes * 60;
+    Ok(Timestamp::from_millis(seconds * 1000))
+}
+
+/// A time of day as typed (`10:00` or `10:00:30`), in seconds since midnight.
+pub fn time_of_day(text: &str) -> Option<i64> {
+    let mut parts = text.split(':');
+    let h: i64 = parts.next().filter(|p| p.len() == 2)?.parse().ok()?;
+    let m: i64 = parts.next().filter(|p| p.len() == 2)?.parse().ok()?;
+    let s: i64 = match parts.next() {
+        Some(p) if p.len() == 2 => p.parse().ok()?,
+        Some(_) => return None,
+        None => 0,
+    };
+    if parts.next().is_some() || h > 23 || m > 59 || s > 59 {
+        return None;
+    }
+    Some(h * 3600 + m * 60 + s)
+}
+
+/// Splits `10:00+01:00` into the time and the offset in minutes (east of UTC is positive).
+fn split_offset(text: &str) -> Option<(&str, i64)> {
+    if let Some(time) = text.strip_suffix(['Z', 'z']) {
+        return Some((time, 0));
+    }
+    match text.rfind(['+', '-']) {
+        None => Some((text, 0)),
+        Some(at) => {
+            let (time, offset) = text.split_at(at);
+            let sign = if offset.starts_with('-') { -1 } else { 1 };
+            let offset = time_of_day(&offset[1..])?;
+            if offset % 60 != 0 {
+                return None;
+            }
+            Some((time, sign * offset / 60))
+        }
+    }
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Howard Hinnant's civil-to-days: (year, month, day) to days since 1970-01-01.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cur(code: &str) -> Currency {
+        Currency::new(code).expect("real currency")
+    }
+
+    #[test]
+    fn amounts_become_exact_minor_units() {
+        let gbp = cur("GBP");
+        for (typed, minor) in [
+            ("5", 500),
+            ("5.00", 500),
+            ("0.50", 50),
+            ("0.5", 50),
+            (".50", 50),
+            ("5.", 500),
+            ("12.3", 1230),
+        ] {
+            assert_eq!(amount(typed, gbp).expect(typed).minor, minor, "{typed}");
+        }
+        assert_eq!(amount("1250", cur("KRW")).expect("won").minor, 1250);
+        assert_eq!(amount("1.001", cur("KWD")).expect("dinar").minor, 1001);
+    }
+
+    #[test]
+    fn bad_amounts_are_refused_with_the_reason() {
+        let gbp = cur("GBP");
+        for (typed, reason) in [
+            ("5.005", "has 3 decimals, but GBP has 2"),
+            ("-5", "negative"),
+            ("1,000", "comma"),
+            ("0", "zero"),
+            ("0.00", "zero"),
+            ("five", "not an amount"),
+            (".", "not an amount"),
+            ("99999999999999999999", "too large"),
+            ("", "no amount"),
+        ] {
+            let error = amount(typed, gbp)
+                .map(|m| m.minor)
+                .expect_err(typed)
+                .to_string();
+            assert!(error.contains(reason), "{typed}: {error}");
+        }
+        let error = amount("5.5", cur("KRW")).expect_err("won").to_string();
+        assert!(error.contains("KRW amounts have none"), "{error}");
+    }
+
+    #[test]
+    fn tin_lists_and_ranges() {
+        let list = tin_list("1-5,9,12-14").expect("list");
+        assert_eq!(tin_ranges(&list), "1-5, 9, 12-14");
+        assert_eq!(tin_list("7").expect("one"), vec![TinNumber(7)]);
+        for bad in ["0", "5-1", "a", "1-2,2", "1-5000", ""] {
+            assert!(tin_list(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn denominations_are_value_and_count() {
+        let gbp = cur("GBP");
+        let d = denomination("2.00:3", gbp).expect("valid");
+        assert_eq!((d.value_minor, d.quantity), (200, 3));
+        for bad in ["2.00", "2.00:0", "0:3", "2.001:1", "x:1", "2:-1"] {
+            assert!(denomination(bad, gbp).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn datetimes_are_utc_unless_offset() {
+        // 2026-03-14T10:00:00Z
+        let t = 1_773_482_400_000;
+        for typed in [
+            "2026-03-14 10:00",
+            "2026-03-14T10:00",
+            "2026-03-14T10:00:00Z",
+            "2026-03-14T11:00+01:00",
+            "2026-03-14 05:00-05:00",
+        ] {
+            assert_eq!(datetime(typed).expect(typed).millis(), t, "{typed}");
+        }
+        assert_eq!(datetime("1970-01-02").expect("date").millis(), 86_400_000);
+        assert_eq!(datetime("2000-02-29").expect("leap").date(), "2000-02-29");
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "14/03/2026",
+            "2026-03-14 25:00",
+            "tomorrow",
+            "2026-03-1\u{e9}",
+        ] {
+            assert!(datetime(bad).is_err(), "{bad}");
+        }
+    }
+}
