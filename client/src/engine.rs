@@ -224,7 +224,8 @@ impl SyncEngine {
             });
             let outcome = self.connection(&stop, deadline).await;
             match outcome {
-                Ok(Ended::InSync | Ended::Stopped) => {
+                Ok(ended) => {
+                    self.summary.in_sync = matches!(ended, Ended::InSync);
                     self.summary.documents =
                         self.home.documents_of(&self.membership.club_id)?.len();
                     return Ok(self.summary.clone());

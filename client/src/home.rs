@@ -488,7 +488,12 @@ impl DeviceHome {
             )?;
             let doc = self.store.load(&id)?.unwrap_or_default();
             let kind = DocumentKind::of(&doc).ok();
+            let club_name = (kind == Some(DocumentKind::Club))
+                .then(|| Club::from_automerge(doc.clone()).ok()?.profile().ok())
+                .flatten()
+                .map(|p| format!("{} (the club)", p.name));
             let title = title_of(&doc)
+                .or(club_name)
                 .or_else(|| kind.map(|k| k.as_str().replace('_', " ")))
                 .unwrap_or_else(|| "(not on this device yet)".into());
             out.push(DocumentStatus {

@@ -157,7 +157,16 @@ async fn sync_club(
     drop(engine);
     let _ = watcher.await;
     progress.finish_and_clear();
-    let summary = result.with_context(|| format!("club {}", membership.club_id))?;
+    let summary = match result {
+        Err(e @ clubsync_client::ClientError::Unreachable { .. }) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "club {}: not synced; everything recorded is saved on this device and will be \
+                 sent at the next sync (`clubsync sync --retry` keeps trying)",
+                membership.club_id
+            )));
+        }
+        other => other.with_context(|| format!("club {}", membership.club_id))?,
+    };
     println!(
         "Club {}: {} document(s); received {} change(s) ({}), sent {}.{}",
         membership.club_id,
