@@ -107,6 +107,14 @@ pub enum SyncEvent {
         /// How many.
         bytes: usize,
     },
+    /// The server confirmed heads of a document: this many of the device's changes to it are
+    /// still not on the server.
+    Pending {
+        /// The document.
+        document: DocumentId,
+        /// Changes not yet on the server.
+        changes: usize,
+    },
     /// A document is in sync: the server has confirmed every change of it on this device.
     DocumentSynced {
         /// The document.
@@ -148,6 +156,9 @@ pub struct SyncSummary {
     pub connections: u32,
     /// The run ended with every document in sync (rather than stopped).
     pub in_sync: bool,
+    /// Documents with records on this device that the server refused (not a clubsync document,
+    /// no access): their records stay on this device only.
+    pub refused_documents: Vec<DocumentId>,
 }
 
 /// How a connection ended without an error.
@@ -477,6 +488,13 @@ impl SyncEngine {
                 ClientAction::Unavailable(id) => {
                     conn.unavailable.insert(id);
                     self.home.record_unavailable(&id, true)?;
+                    let has_records = conn
+                        .docs
+                        .get(&id)
+                        .is_some_and(|d| !d.get_heads().is_empty());
+                    if has_records && !self.summary.refused_documents.contains(&id) {
+                        self.summary.refused_documents.push(id);
+                    }
                     self.emit(SyncEvent::Unavailable { document: id });
                 }
                 ClientAction::Ephemeral(_) | ClientAction::Joined { .. } => {}
@@ -544,7 +562,12 @@ impl SyncEngine {
             return Ok(());
         };
         let doc = conn.docs.entry(id).or_default();
-        let synced = pending_changes(doc, &heads) == 0 && same_heads(&heads, &doc.get_heads());
+        let pending = pending_changes(doc, &heads);
+        let synced = pending == 0 && same_heads(&heads, &doc.get_heads());
+        self.emit(SyncEvent::Pending {
+            document: id,
+            changes: pending,
+        });
         self.home
             .record_server_heads(&id, &heads, Timestamp::from_millis(now_ms()))?;
         if synced && conn.in_sync.insert(id) {

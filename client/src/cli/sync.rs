@@ -174,12 +174,18 @@ async fn sync_club(
         summary.received_changes,
         kib(summary.received_bytes),
         kib(summary.sent_bytes),
-        if summary.in_sync {
+        if summary.in_sync && summary.refused_documents.is_empty() {
             " All saved on the server."
         } else {
             ""
         }
     );
+    for document in &summary.refused_documents {
+        eprintln!(
+            "warning: the server refused document {document}: its records stay on this device \
+             only (ask a coordinator whether you may write it)"
+        );
+    }
     Ok(())
 }
 
