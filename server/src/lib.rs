@@ -6,7 +6,7 @@
 //!
 //! - [`serve`]: start, serve (plain or TLS), graceful shutdown.
 //! - [`routes`]: the HTTP surface (`/sync`, `/api/...`, `/healthz`, `/readyz`, `/metrics`);
-//!   [`api`]: the JSON endpoints.
+//!   [`api`]: the JSON endpoints; [`web_app`]: the phone app's files under `/app/`.
 //! - [`admin_api`]: the coordinators' HTTP API under `/api/club` (members, devices,
 //!   revocation, invites, documents, CSV reports), for their own club only.
 //! - [`connection`]: one websocket, driving the protocol's `ServerConnection`.
@@ -35,3 +35,4 @@ pub mod serve;
 pub mod state;
 pub mod storage;
 pub mod tls;
+pub mod web_app;

@@ -11,10 +11,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 use clubsync_protocol::{Limits, StorageId};
-use clubsync_server::demo;
 use clubsync_server::identity::IdentityStore;
 use clubsync_server::serve::{ServeConfig, Server, TlsMode, shutdown_signal};
 use clubsync_server::storage::SharedStore;
+use clubsync_server::{demo, web_app};
 use tracing_subscriber::EnvFilter;
 
 /// The clubsync sync server: devices of volunteer clubs sync their records through it.
@@ -78,6 +78,10 @@ struct Cli {
     /// Messages one connection may send per second, sustained (a burst may reach twice that).
     #[arg(long, env = "CLUBSYNC_MESSAGES_PER_SECOND", default_value_t = 500)]
     messages_per_second: u32,
+
+    /// The built phone app (`npm run build` in web/ writes web/dist), served under /app/.
+    #[arg(long, env = "CLUBSYNC_WEB_DIR", default_value = clubsync_server::web_app::DEFAULT_WEB_DIR)]
+    web_dir: PathBuf,
 
     /// Set up a demo club in the data directory (default `clubsync-demo`), print invite codes,
     /// and serve.
@@ -144,6 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         },
         max_document_bytes: cli.max_document_bytes,
         messages_per_second: cli.messages_per_second.max(1),
+        web_dir: cli.web_dir.clone(),
     };
 
     std::fs::create_dir_all(&data_dir)
@@ -157,6 +162,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None
     };
 
+    let web_dir = config.web_dir.clone();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let server = Server::new(identity, storage, storage_id, &config);
@@ -167,8 +173,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "  sync endpoint: {}://{addr}/sync",
                     if scheme == "https" { "wss" } else { "ws" }
                 );
+                if web_app::is_built(&web_dir) {
+                    println!("  phone app:     {scheme}://{addr}{}", web_app::MOUNT);
+                } else {
+                    println!(
+                        "  phone app:     not built ({} has no index.html): run `npm ci && npm run build` in web/",
+                        web_dir.display()
+                    );
+                }
                 if let Some(invites) = &invites {
                     demo::print_invites(invites, scheme, addr);
+                    if let Some(first) = invites.first() {
+                        println!(
+                            "On a phone or in a browser, open {scheme}://{addr}{}#join=<code>, e.g. {scheme}://{addr}{}#join={}",
+                            web_app::MOUNT,
+                            web_app::MOUNT,
+                            first.code
+                        );
+                    }
                 }
             })
             .await

@@ -1,6 +1,9 @@
-//! The HTTP surface: `/sync` (the websocket), `/healthz`, `/readyz`, `/metrics`.
+//! The HTTP surface: `/sync` (the websocket), `/healthz`, `/readyz`, `/metrics`, and the phone
+//! app under `/app/` ([`web_app`]).
 //!
 //! `app` builds the router from shared state, so tests can drive it without a socket.
+
+use std::path::PathBuf;
 
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -11,10 +14,10 @@ use serde::Deserialize;
 
 use crate::identity::IdentityError;
 use crate::state::AppState;
-use crate::{admin_api, api, connection};
+use crate::{admin_api, api, connection, web_app};
 
-/// The router of the whole server.
-pub fn app(state: AppState) -> Router {
+/// The router of the whole server; the phone app's files are read from `web_dir`.
+pub fn app(state: AppState, web_dir: PathBuf) -> Router {
     Router::new()
         .route("/sync", get(sync))
         .route("/healthz", get(|| async { "ok\n" }))
@@ -22,6 +25,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/join", post(api::join))
         .merge(admin_api::router())
+        .merge(web_app::router(web_dir))
         .with_state(state)
 }
 

@@ -59,6 +59,8 @@ pub struct ServeConfig {
     pub max_document_bytes: u64,
     /// Messages one connection may send per second (sustained; twice that in a burst).
     pub messages_per_second: u32,
+    /// The built phone app (`web/dist`), served under `/app/`.
+    pub web_dir: PathBuf,
 }
 
 /// Why the server could not start.
@@ -143,7 +145,7 @@ impl Server {
         let state = self.state.clone();
         let shutdown = state.shutdown.clone();
         tokio::spawn(watch_revocations(state.clone()));
-        let app = routes::app(state.clone());
+        let app = routes::app(state.clone(), config.web_dir.clone());
         let graceful = {
             let shutdown = shutdown.clone();
             async move {

@@ -1,0 +1,527 @@
+/**
+ * What every browser script shares: Debian's headless Chromium driven by playwright-core, one
+ * phone (a fresh browser context, 360 x 740) per person, the app's test contract (its
+ * `data-testid` attributes), bounded waits, checkpoints where the Rust test looks at the server,
+ * and one JSON result line on stdout.
+ *
+ * A script prints, on stdout, only JSON lines:
+ *   {"checkpoint": NAME, ...}  then waits for the line "continue" on stdin (the Rust side looked);
+ *   {"ok": true, ...}          its result, last;
+ *   {"ok": false, "step", "error", "phones": [...]} when it failed: per phone the screen shown,
+ *     the sync indicator's state and pending count, a screenshot and the page's console errors,
+ *     so the Rust test can say what the user would have seen.
+ */
+import { chromium } from "playwright-core"
+import { existsSync, mkdirSync } from "node:fs"
+import { join as joinPath } from "node:path"
+import { createInterface } from "node:readline"
+import { parseArgs } from "node:util"
+
+/** Every wait on the page is bounded by this. */
+export const WAIT_MS = 30_000
+
+/** Reads `--name value` options; every option without a default is required. */
+export function options(spec) {
+  const { values } = parseArgs({
+    options: Object.fromEntries(
+      Object.entries(spec).map(([name, o]) => [name, { type: "string", multiple: o.multiple ?? false }])
+    ),
+    strict: true,
+  })
+  for (const [name, o] of Object.entries(spec)) {
+    if (values[name] === undefined) {
+      if (o.default === undefined) throw new Error(`missing --${name}`)
+      values[name] = o.default
+    }
+  }
+  return values
+}
+
+export const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
+
+// ---------------------------------------------------------------------------------------------
+// Running a script
+
+const state = {
+  step: "starting",
+  browser: null,
+  phones: [],
+  failDir: null,
+  stdin: null,
+  started: Date.now(),
+  timings: {},
+  notes: [],
+}
+
+/** Notes something about the app that is not a failure (shown in the result as `notes`). */
+export function note(text) {
+  if (!state.notes.includes(text)) state.notes.push(text)
+}
+
+/** Names what the script is doing now; a failure reports it. */
+export function step(name) {
+  state.step = name
+}
+
+/** Runs `fn` as step `name` and records how long it took (ms) in the result's `timings`. */
+export async function timed(name, fn) {
+  step(name)
+  const t = Date.now()
+  const value = await fn()
+  state.timings[name] = Date.now() - t
+  return value
+}
+
+/**
+ * Runs `main(browser)`: launches Chromium, prints `{ok: true, ...result, timings}` and exits 0;
+ * on an error or after `limitMs`, prints `{ok: false, ...}` with what each phone showed, and
+ * exits 1. `failDir` receives the failure screenshots.
+ */
+export function run(main, { limitMs, failDir }) {
+  state.failDir = failDir
+  const timer = setTimeout(() => fail(new Error(`the script ran past its limit of ${limitMs} ms`)), limitMs)
+  ;(async () => {
+    step("launching chromium")
+    state.browser = await launch()
+    const result = await main(state.browser)
+    clearTimeout(timer)
+    await closeBrowser()
+    const total = Date.now() - state.started
+    await emit({ ok: true, ...result, notes: state.notes, timings: { ...state.timings, total } })
+    process.exit(0)
+  })().catch(fail)
+}
+
+let failing = false
+async function fail(error) {
+  if (failing) return
+  failing = true
+  const phones = []
+  for (const phone of state.phones) {
+    phones.push(await Promise.race([describe(phone), sleep(5000).then(() => ({ name: phone.name, note: "no answer from the page within 5 s" }))]))
+  }
+  await Promise.race([closeBrowser(), sleep(3000)])
+  await emit({
+    ok: false,
+    step: state.step,
+    error: plain(String(error?.message ?? error)).split("\n").slice(0, 12).join("\n"),
+    phones,
+    notes: state.notes,
+    timings: state.timings,
+  })
+  process.exit(1)
+}
+
+/** What a phone shows now: screen, sync indicator, URL, a screenshot, console errors. */
+async function describe(phone) {
+  const out = { name: phone.name, console: phone.console.slice(-30) }
+  const page = phone.page
+  if (!page || page.isClosed()) return { ...out, note: "the page is closed" }
+  out.url = page.url()
+  try {
+    out.screen = await currentScreen(page)
+    out.syncState = await page.getByTestId("sync-status").first().getAttribute("data-state", { timeout: 1000 }).catch(() => "(no sync-status)")
+    out.pending = await page.getByTestId("pending-count").first().textContent({ timeout: 1000 }).catch(() => "(no pending-count)")
+  } catch (e) {
+    out.note = String(e?.message ?? e).split("\n")[0]
+  }
+  if (state.failDir) {
+    try {
+      mkdirSync(state.failDir, { recursive: true })
+      const path = joinPath(state.failDir, `${phone.name}.png`)
+      await page.screenshot({ path, timeout: 5000 })
+      out.screenshot = path
+    } catch (e) {
+      out.screenshot = `(none: ${String(e?.message ?? e).split("\n")[0]})`
+    }
+  }
+  return out
+}
+
+/** The `data-testid` of the screen shown (`screen-home`...), or a note when there is none. */
+export async function currentScreen(page) {
+  const screens = await page
+    .locator('[data-testid^="screen-"]')
+    .evaluateAll(els => els.filter(e => e.offsetParent !== null || e.getClientRects().length > 0).map(e => e.dataset.testid))
+  return screens.length ? screens.join(",") : "(no screen-* element shown)"
+}
+
+/** Text without the terminal colours playwright puts in its call logs. */
+const plain = text => text.replace(/\u001b\[[0-9;]*m/g, "")
+
+function emit(value) {
+  return new Promise(resolve => process.stdout.write(JSON.stringify(value) + "\n", resolve))
+}
+
+async function closeBrowser() {
+  const browser = state.browser
+  state.browser = null
+  if (browser) await browser.close().catch(() => {})
+}
+
+/** Chromium: Debian's (`CLUBSYNC_CHROMIUM` to use another), headless, a fresh profile. */
+async function launch() {
+  const executablePath = process.env.CLUBSYNC_CHROMIUM || "/usr/bin/chromium"
+  if (!existsSync(executablePath)) {
+    throw new Error(`no Chromium at ${executablePath}: apt-get install chromium (or set CLUBSYNC_CHROMIUM)`)
+  }
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    timeout: WAIT_MS,
+    // Root in a container needs --no-sandbox; the rest keeps Chromium from dialling Google's
+    // services, which this machine's closed network refuses.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-dev-shm-usage",
+    ],
+  })
+}
+
+/**
+ * Prints `{checkpoint: name, ...data}` and waits (at most `limitMs`) for the Rust test to answer
+ * on stdin, after it has looked at the server or acted with the CLI: the line `continue`, or a
+ * JSON object `{"continue": true, ...}` whose other fields are returned.
+ */
+export async function checkpoint(name, data = {}, limitMs = 120_000) {
+  step(`checkpoint ${name}: waiting for the test`)
+  if (!state.stdin) {
+    const lines = []
+    const waiters = []
+    createInterface({ input: process.stdin }).on("line", line => {
+      const waiter = waiters.shift()
+      if (waiter) waiter(line)
+      else lines.push(line)
+    })
+    state.stdin = { next: () => (lines.length ? Promise.resolve(lines.shift()) : new Promise(r => waiters.push(r))) }
+  }
+  // What each phone shows now, for the test's messages.
+  const screenshots = {}
+  for (const p of state.phones) {
+    if (!state.failDir || p.page.isClosed()) continue
+    mkdirSync(state.failDir, { recursive: true })
+    const path = joinPath(state.failDir, `${p.name}-at-${name}.png`)
+    if (await p.page.screenshot({ path, timeout: 5000 }).then(() => true, () => false)) screenshots[p.name] = path
+  }
+  await emit({ checkpoint: name, ...data, screenshots })
+  const line = await Promise.race([state.stdin.next(), sleep(limitMs).then(() => null)])
+  if (line === null) throw new Error(`the test did not answer checkpoint ${name} within ${limitMs} ms`)
+  if (line.trim() === "continue") return {}
+  try {
+    const answer = JSON.parse(line)
+    if (answer && typeof answer === "object" && answer.continue === true) return answer
+  } catch {}
+  throw new Error(`the test answered checkpoint ${name} with ${JSON.stringify(line)}`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A phone: one browser context (fresh storage, its own service worker and IndexedDB)
+
+/** Opens a phone of `name` (a fresh context at 360 x 740) on `url`. */
+export async function phone(browser, name) {
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 1,
+    isMobile: true,
+    hasTouch: true,
+    serviceWorkers: "allow",
+    locale: "en-GB",
+    timezoneId: "Europe/London",
+  })
+  context.setDefaultTimeout(WAIT_MS)
+  context.setDefaultNavigationTimeout(WAIT_MS)
+  const page = await context.newPage()
+  const p = { name, context, page, console: [] }
+  const note = text => {
+    if (p.console.length < 200) p.console.push(text)
+  }
+  page.on("console", m => {
+    if (m.type() === "error" || m.type() === "warning") note(`${m.type()}: ${m.text()}`)
+  })
+  page.on("pageerror", e => note(`uncaught: ${String(e?.stack ?? e).split("\n").slice(0, 3).join(" | ")}`))
+  page.on("crash", () => note("the page crashed"))
+  context.on("weberror", e => note(`weberror: ${String(e.error()?.message ?? e.error())}`))
+  state.phones.push(p)
+  return p
+}
+
+/** The element with `data-testid=id` (the first when there are several). */
+export const tid = (page, id) => page.getByTestId(id, { exact: true }).first()
+
+/** Waits for screen `name` (`data-testid="screen-<name>"`) to be shown. */
+export async function onScreen(page, name) {
+  await page.getByTestId(`screen-${name}`, { exact: true }).first().waitFor({ state: "visible", timeout: WAIT_MS })
+}
+
+/**
+ * Polls `check(seen)` (async) until it returns a truthy value; fails saying `what` and what was
+ * last seen (`check` reports it by calling `seen(value)`).
+ */
+export async function until(what, check, limitMs = WAIT_MS) {
+  const deadline = Date.now() + limitMs
+  let last
+  const seen = value => {
+    last = value
+  }
+  for (;;) {
+    try {
+      const value = await check(seen)
+      if (value) return value
+    } catch (e) {
+      last = `error: ${String(e?.message ?? e).split("\n")[0]}`
+    }
+    if (Date.now() > deadline) throw new Error(`waited ${limitMs} ms for ${what}; last seen: ${JSON.stringify(last)}`)
+    await sleep(100)
+  }
+}
+
+/** The text of `data-testid=id`, trimmed ("" when absent). */
+export async function text(page, id) {
+  const el = page.getByTestId(id, { exact: true }).first()
+  if ((await el.count()) === 0) return ""
+  return ((await el.textContent({ timeout: 2000 })) ?? "").trim()
+}
+
+/** The whole number shown by `data-testid=id` (NaN when there is none). */
+export async function number(page, id) {
+  const m = (await text(page, id)).match(/-?\d+/)
+  return m ? Number(m[0]) : NaN
+}
+
+/** The amount shown by `data-testid=id`, in minor units (`12.50` -> 1250; NaN when none). */
+export async function minorShown(page, id) {
+  const m = (await text(page, id)).replace(/,/g, "").match(/(-?\d+)(?:\.(\d{1,2}))?/)
+  if (!m) return NaN
+  const sign = m[1].startsWith("-") ? -1 : 1
+  return sign * (Math.abs(Number(m[1])) * 100 + Number((m[2] ?? "0").padEnd(2, "0")))
+}
+
+/** `1250` -> `"12.50"`. */
+export const decimal = minor => `${Math.trunc(minor / 100)}.${String(Math.abs(minor) % 100).padStart(2, "0")}`
+
+/** The sync indicator: `{state, pending}`. */
+export async function syncStatus(page) {
+  const state = await tid(page, "sync-status").getAttribute("data-state", { timeout: 2000 })
+  const pending = await number(page, "pending-count")
+  return { state, pending }
+}
+
+/** Waits until the indicator shows `state` (and, when given, `pending` records waiting). */
+export async function untilSync(page, want, pending, limitMs = WAIT_MS) {
+  return until(
+    `sync-status data-state="${want}"${pending === undefined ? "" : ` and pending-count ${pending}`}`,
+    async seen => {
+      const s = await syncStatus(page)
+      seen(s)
+      return s.state === want && (pending === undefined || s.pending === pending) ? s : false
+    },
+    limitMs
+  )
+}
+
+/**
+ * Saves a screenshot of the whole screen (360 px wide, as tall as the screen is) to
+ * `dir/name.png`, from the top, with no input focused.
+ */
+export async function screenshot(page, dir, name) {
+  if (!dir) return null
+  mkdirSync(dir, { recursive: true })
+  const path = joinPath(dir, `${name}.png`)
+  await page.evaluate(() => {
+    document.activeElement?.blur?.()
+    window.scrollTo(0, 0)
+  })
+  // Let a transition settle so the picture is what a person sees.
+  await sleep(300)
+  await page.screenshot({ path, fullPage: true, animations: "disabled", caret: "hide" })
+  return path
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app's screens, through its test contract
+
+/** The app's URL under the server at `base` (`http://127.0.0.1:PORT`). */
+export const appUrl = base => `${base.replace(/\/$/, "")}/app/`
+
+/**
+ * Joins the club on `p` with an invite: by the link `/app/#join=CODE` when `byLink` (the code must
+ * come prefilled), otherwise by typing it; then waits for the home screen. `before(page)` runs on
+ * the filled join screen (to take its screenshot).
+ */
+export async function join(p, base, { code, deviceName, byLink = false, before }) {
+  const page = p.page
+  step(`${p.name}: open the join screen`)
+  await page.goto(byLink ? `${appUrl(base)}#join=${code}` : appUrl(base), { waitUntil: "load" })
+  await onScreen(page, "join")
+  if (byLink) {
+    step(`${p.name}: the join link prefills the invite code`)
+    await until(`join-code to hold ${code} (from the #join= link)`, async seen => {
+      seen(await tid(page, "join-code").inputValue())
+      return (await tid(page, "join-code").inputValue()) === code
+    })
+  } else {
+    await tid(page, "join-code").fill(code)
+  }
+  await tid(page, "join-device-name").fill(deviceName)
+  if (before) await before(page)
+  step(`${p.name}: join`)
+  await tid(page, "join-submit").click()
+  await Promise.race([
+    onScreen(page, "home"),
+    tid(page, "join-error")
+      .waitFor({ state: "visible", timeout: WAIT_MS })
+      .then(async () => {
+        throw new Error(`the app showed join-error: ${await text(page, "join-error")}`)
+      }),
+  ])
+}
+
+/** Waits (on home) for the list item of document `id` of `kind` (`collection` or `petition`). */
+export async function homeItem(page, kind, id) {
+  const item = page.locator(`[data-testid="${kind}-item"][data-doc-id="${id}"]`).first()
+  await item.waitFor({ state: "visible", timeout: WAIT_MS }).catch(async () => {
+    const shown = await page
+      .locator(`[data-testid="${kind}-item"]`)
+      .evaluateAll(els => els.map(e => e.dataset.docId))
+      .catch(() => [])
+    throw new Error(`no ${kind}-item with data-doc-id="${id}" on home within ${WAIT_MS} ms; items shown: ${JSON.stringify(shown)}`)
+  })
+  return item
+}
+
+/** From home, opens collection `id`. */
+export async function openCollection(p, id) {
+  step(`${p.name}: open collection ${id}`)
+  await (await homeItem(p.page, "collection", id)).click()
+  await onScreen(p.page, "collection")
+}
+
+/** From home, opens petition `id`. */
+export async function openPetition(p, id) {
+  step(`${p.name}: open petition ${id}`)
+  await (await homeItem(p.page, "petition", id)).click()
+  await onScreen(p.page, "petition")
+}
+
+/**
+ * Back to home: the screen's `back-home` button, or (noted) opening the app's address when the
+ * screen has none.
+ */
+export async function backHome(p, base) {
+  step(`${p.name}: back home`)
+  const button = p.page.getByTestId("back-home", { exact: true }).first()
+  if (await button.isVisible()) {
+    await button.click()
+  } else {
+    note(`${await currentScreen(p.page)} has no visible back-home button: went home by opening /app/`)
+    await p.page.goto(appUrl(base))
+  }
+  await onScreen(p.page, "home")
+}
+
+/** Chooses tin `tin` in a `<select>` of tin numbers (by value, else by an option naming it). */
+export async function chooseTin(page, selectId, tin) {
+  const select = tid(page, selectId)
+  await select.waitFor({ state: "visible" })
+  const options = await until(`${selectId} to offer tin ${tin}`, async seen => {
+    const opts = await select.locator("option").evaluateAll(os => os.map(o => ({ value: o.value, label: o.textContent.trim() })))
+    seen(opts.slice(0, 30))
+    const hit = opts.find(o => o.value === String(tin)) ?? opts.find(o => new RegExp(`(^|\\D)${tin}(\\D|$)`).test(o.label))
+    return hit ? { hit, opts } : false
+  })
+  await select.selectOption({ value: options.hit.value })
+}
+
+/** On the collection screen: issues tin `tin` to me with `seal`, and waits until it is mine. */
+export async function issueTinToMe(p, tin, seal) {
+  const page = p.page
+  step(`${p.name}: issue tin ${tin} to me (seal ${seal})`)
+  await chooseTin(page, "tin-select", tin)
+  await tid(page, "issue-tin-seal").fill(seal)
+  await tid(page, "issue-tin-submit").click()
+  await tid(page, "amount-preset").waitFor({ state: "visible" })
+  await until("tin-total to show 0.00 for the newly issued tin", async seen => {
+    seen(await text(page, "tin-total"))
+    return (await minorShown(page, "tin-total")) === 0
+  })
+}
+
+/** The preset amounts the collection screen offers, in minor units. */
+export async function presets(page) {
+  await tid(page, "amount-preset").waitFor({ state: "visible" })
+  const values = await page
+    .locator('[data-testid="amount-preset"]')
+    .evaluateAll(els => els.map(e => Number(e.getAttribute("data-amount-minor"))))
+  if (!values.length || values.some(v => !Number.isInteger(v) || v <= 0)) {
+    throw new Error(`amount-preset buttons carry no valid data-amount-minor: ${JSON.stringify(values)}`)
+  }
+  return values
+}
+
+/**
+ * Records one donation of `minor` on the collection screen: its preset button when there is one
+ * (unless `custom`), else the custom amount. Waits until donation-count and tin-total show it.
+ */
+export async function donate(p, minor, { custom = false } = {}) {
+  const page = p.page
+  const count = await number(page, "donation-count")
+  const total = await minorShown(page, "tin-total")
+  const preset = page.locator(`[data-testid="amount-preset"][data-amount-minor="${minor}"]`).first()
+  const usePreset = !custom && (await preset.count()) > 0
+  step(`${p.name}: donate ${decimal(minor)} (${usePreset ? "preset" : "custom"}) as donation ${count + 1}`)
+  if (usePreset) {
+    await preset.click()
+  } else {
+    await tid(page, "amount-custom").fill(decimal(minor))
+    await tid(page, "amount-custom-submit").click()
+  }
+  await until(`donation-count ${count + 1} and tin-total ${decimal(total + minor)}`, async seen => {
+    const shown = { donationCount: await text(page, "donation-count"), tinTotal: await text(page, "tin-total") }
+    seen(shown)
+    return (await number(page, "donation-count")) === count + 1 && (await minorShown(page, "tin-total")) === total + minor
+  })
+  return usePreset ? "preset" : "custom"
+}
+
+/**
+ * On the petition screen: signs as `signer` (`{name, postcode, consent}`), then "next signer",
+ * and checks nothing of this signer is left on screen. Returns the consent wording version shown.
+ */
+export async function sign(p, signer) {
+  const page = p.page
+  const before = await number(page, "signature-count")
+  step(`${p.name}: signature ${before + 1} (${signer.name})`)
+  const consent = tid(page, "sign-consent")
+  if (await consent.isChecked()) throw new Error("sign-consent is ticked before the signer touched it (it must start unticked)")
+  await tid(page, "sign-name").fill(signer.name)
+  await tid(page, "sign-postcode").fill(signer.postcode)
+  if (signer.consent) await consent.check()
+  const wording = await text(page, "consent-wording-version")
+  await tid(page, "sign-submit").click()
+  await until(`signature-count ${before + 1}`, async seen => {
+    seen(await text(page, "signature-count"))
+    return (await number(page, "signature-count")) === before + 1
+  })
+  step(`${p.name}: next signer after ${signer.name}`)
+  await tid(page, "next-signer").click()
+  await until("an empty signature form for the next signer", async seen => {
+    const form = {
+      name: await tid(page, "sign-name").inputValue(),
+      postcode: await tid(page, "sign-postcode").inputValue(),
+      consentTicked: await tid(page, "sign-consent").isChecked(),
+    }
+    seen(form)
+    return form.name === "" && form.postcode === "" && !form.consentTicked
+  })
+  const body = await page.locator("body").innerText()
+  if (body.includes(signer.name) || body.includes(signer.postcode)) {
+    throw new Error(`after next-signer, the screen still shows the previous signer (${signer.name}, ${signer.postcode})`)
+  }
+  return wording
+}

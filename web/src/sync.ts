@@ -1,0 +1,220 @@
+/**
+ * The repo (IndexedDB storage, one websocket to the server's `/sync`) and the sync indicator's
+ * truth: which documents this phone holds and how many of their changes the server has not
+ * confirmed yet.
+ *
+ * "Saved on the server" follows the device invariant of ARCHITECTURE.md: a change counts as
+ * saved only when the heads the server sent (in a sync message, so after it committed them)
+ * include it. automerge-repo keeps those heads per document and per peer storage id
+ * (`handle.getSyncInfo(serverStorageId).lastHeads`, updated with a `remote-heads` event); the
+ * app also keeps a copy in localStorage, so the count of waiting records is right after a
+ * reload while offline. Pending = the local changes not among the ancestors of those heads
+ * (`Automerge.getChangesMetaSince`).
+ */
+import * as A from "@automerge/automerge"
+import {
+  decodeHeads,
+  Repo,
+  type AutomergeUrl,
+  type DocHandle,
+  type PeerId,
+  type StorageId,
+  type UrlHeads,
+} from "@automerge/automerge-repo"
+import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
+import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-indexeddb"
+
+import type { AnyDoc } from "./schema"
+import { confirmedHeads, serverStorageId, type Membership } from "./store"
+
+export type SyncState = "offline" | "syncing" | "saved"
+
+export interface SyncStatus {
+  state: SyncState
+  /** Changes made on this phone that the server has not confirmed. */
+  pending: number
+  /** Documents still being fetched from the server (none held yet). */
+  loading: number
+}
+
+/** How soon the websocket retries after a failed or closed connection. */
+const RETRY_MS = 2000
+
+export class Sync {
+  readonly repo: Repo
+  readonly #adapter: WebSocketClientAdapter
+  readonly #handles = new Map<string, DocHandle<AnyDoc>>()
+  readonly #opening = new Map<string, Promise<DocHandle<AnyDoc>>>()
+  readonly #listeners = new Set<() => void>()
+  #serverPeer: PeerId | undefined
+  #serverStorage: StorageId | undefined = serverStorageId.get() as StorageId | undefined
+  #scheduled = false
+  #wantOnline = navigator.onLine
+
+  constructor(membership: Membership) {
+    const scheme = location.protocol === "https:" ? "wss" : "ws"
+    const url = `${scheme}://${location.host}/sync?token=${encodeURIComponent(membership.token)}`
+    this.#adapter = new WebSocketClientAdapter(url, RETRY_MS)
+    this.repo = new Repo({
+      network: [this.#adapter],
+      storage: new IndexedDBStorageAdapter(`clubsync-${membership.device_id}`),
+      // Write each change to IndexedDB at once (the default waits 100 ms): a record must
+      // survive the page being reloaded or the phone locked right after the tap.
+      saveDebounceRate: 0,
+    })
+    const network = this.repo.networkSubsystem
+    network.on("peer", ({ peerId, peerMetadata }) => {
+      this.#serverPeer = peerId
+      if (peerMetadata?.storageId) {
+        this.#serverStorage = peerMetadata.storageId
+        serverStorageId.set(peerMetadata.storageId)
+      }
+      this.#changed()
+    })
+    network.on("peer-disconnected", ({ peerId }) => {
+      if (peerId === this.#serverPeer) this.#serverPeer = undefined
+      this.#changed()
+    })
+    // The browser knows before the socket does: stop retrying while offline, reconnect at once
+    // when the network is back.
+    window.addEventListener("offline", () => this.goOffline())
+    window.addEventListener("online", () => this.goOnline())
+    if (!navigator.onLine) queueMicrotask(() => this.goOffline())
+  }
+
+  /** Closes the websocket and stops retrying (the network went away). */
+  goOffline(): void {
+    this.#wantOnline = false
+    const adapter = this.#adapter as unknown as { socket?: WebSocket }
+    if (adapter.socket) this.#adapter.disconnect()
+    this.#serverPeer = undefined
+    this.#changed()
+  }
+
+  /** Opens the websocket again, with the same peer metadata (storage id) as the first time. */
+  goOnline(): void {
+    if (this.#wantOnline) return
+    this.#wantOnline = true
+    const adapter = this.#adapter as unknown as { socket?: WebSocket; peerId?: PeerId; peerMetadata?: object }
+    if (!adapter.socket && adapter.peerId) this.#adapter.connect(adapter.peerId, adapter.peerMetadata)
+    this.#changed()
+  }
+
+  /** Calls `listener` after any document or connection change (batched per frame). */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #changed(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setTimeout(() => {
+      this.#scheduled = false
+      for (const listener of [...this.#listeners]) listener()
+    }, 0)
+  }
+
+  /** The handle of a document once it is held on this phone, else undefined. */
+  handle(id: string): DocHandle<AnyDoc> | undefined {
+    return this.#handles.get(id)
+  }
+
+  /** The document's current value once held, else undefined. */
+  doc(id: string): AnyDoc | undefined {
+    const handle = this.#handles.get(id)
+    return handle?.isReady() ? handle.doc() : undefined
+  }
+
+  /**
+   * Starts holding a document: loaded from IndexedDB, or fetched from the server (when it
+   * comes, even much later: a document the server could not give yet becomes ready when it
+   * does). Resolves when it is ready.
+   */
+  open(id: string): Promise<DocHandle<AnyDoc>> {
+    const known = this.#opening.get(id)
+    if (known) return known
+    const url = `automerge:${id}` as AutomergeUrl
+    const progress = this.repo.findWithProgress<AnyDoc>(url)
+    const handle = progress.handle
+    const ready = (async () => {
+      // `whenReady` gives up after a minute; a document the server cannot send yet (offline)
+      // becomes ready whenever it arrives, so keep waiting.
+      for (;;) {
+        try {
+          await handle.whenReady(["ready"])
+          break
+        } catch {
+          if (handle.isReady()) break
+          await new Promise(resolve => setTimeout(resolve, 1000))
+        }
+      }
+      this.#track(id, handle)
+      return handle
+    })()
+    this.#opening.set(id, ready)
+    return ready
+  }
+
+  /** Creates a document whose first change is `initial`, held from now on. */
+  create(initial: AnyDoc): DocHandle<AnyDoc> {
+    const handle = this.repo.create<AnyDoc>(initial)
+    this.#track(handle.documentId, handle)
+    this.#opening.set(handle.documentId, Promise.resolve(handle))
+    return handle
+  }
+
+  #track(id: string, handle: DocHandle<AnyDoc>): void {
+    if (this.#handles.has(id)) return
+    this.#handles.set(id, handle)
+    handle.on("change", () => this.#changed())
+    handle.on("remote-heads", ({ storageId, heads }) => {
+      if (storageId === this.#serverStorage) {
+        confirmedHeads.set(id, decodeHeads(heads as UrlHeads))
+        this.#changed()
+      }
+    })
+    this.#changed()
+  }
+
+  /**
+   * The heads (hex) the server last confirmed for a document: what automerge-repo holds for
+   * the server's storage id, kept in localStorage for the next start (a reload offline).
+   */
+  #confirmed(id: string, handle: DocHandle<AnyDoc>): string[] | undefined {
+    const info = this.#serverStorage ? handle.getSyncInfo(this.#serverStorage) : undefined
+    const stored = confirmedHeads.get(id)
+    if (!info) return stored
+    const heads = decodeHeads(info.lastHeads)
+    if (!stored || stored.length !== heads.length || stored.some(h => !heads.includes(h))) {
+      confirmedHeads.set(id, heads)
+    }
+    return heads
+  }
+
+  /** Changes of one document that the server has not confirmed. */
+  pendingOf(id: string): number {
+    const handle = this.#handles.get(id)
+    if (!handle?.isReady()) return 0
+    const doc = handle.doc()
+    const confirmed = (this.#confirmed(id, handle) ?? []).filter(h => A.hasHeads(doc, [h]))
+    try {
+      return A.getChangesMetaSince(doc, confirmed).length
+    } catch {
+      return A.getChangesMetaSince(doc, []).length
+    }
+  }
+
+  status(): SyncStatus {
+    let pending = 0
+    for (const id of this.#handles.keys()) pending += this.pendingOf(id)
+    const loading = [...this.#opening.keys()].filter(id => !this.#handles.has(id)).length
+    const online = this.#serverPeer !== undefined
+    const state: SyncState = !online ? "offline" : pending > 0 ? "syncing" : "saved"
+    return { state, pending, loading }
+  }
+
+  get online(): boolean {
+    return this.#serverPeer !== undefined
+  }
+}
