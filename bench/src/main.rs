@@ -12,7 +12,7 @@
 //! - `device`: one simulated device: a websocket, a `ClientSession` and one document.
 //! - `records`: real club records (street collections and donations) through `clubsync-core`.
 //! - `report`: percentiles and the printed table.
-//! - `scenario`: `idle`, `fanout` and `commit`.
+//! - `scenario`: `idle`, `fanout`, `commit` and `converge` (real `clubsync-client` devices).
 
 mod device;
 mod http;
@@ -118,6 +118,43 @@ enum Scenario {
         #[arg(long)]
         smoke: bool,
     },
+
+    /// Devices that recorded offline reconnect at once: time until all have converged,
+    /// against the floor. Target: within 3x of the floor.
+    ///
+    /// D real devices (default 50; --smoke: 3), each a clubsync_client::DeviceHome in its
+    /// own temporary directory, join the club with an invite each (as `clubsync join`
+    /// does) and are synced by the real clubsync_client::SyncEngine, one tokio task per
+    /// device in this process. Setup: device 0 creates a street collection and syncs;
+    /// the others sync until the club's index has brought it to them. Then, offline,
+    /// each device records N card donations (default 500; --smoke: 20), each its own
+    /// Automerge change, saved in one write.
+    ///
+    /// Measured: every engine is started at once in SyncMode::Once; round 1 is the wall
+    /// time until every engine has returned Ok (each returns once the server has
+    /// confirmed everything the device holds, so an early finisher lacks the changes
+    /// others sent later). Round 2 is the same again, bringing every device to the
+    /// server's final state. Ours = round 1 + round 2. Then every device's collection
+    /// is checked: D x N donations, their exact total, and the same heads everywhere;
+    /// the scenario fails if not.
+    ///
+    /// The floor: the same data with the automerge crate alone in this process: D forks
+    /// of one base collection, N donations each through clubsync-core, then the time of
+    /// hub.merge(fork) for every fork plus fork.merge(hub) for every fork. The table
+    /// gives both and the ratio ours / floor. The devices and the server share this
+    /// machine's cores; the floor runs alone.
+    #[command(verbatim_doc_comment)]
+    Converge {
+        /// How many devices.
+        #[arg(long, default_value_t = 50)]
+        devices: usize,
+        /// How many donations each device records offline.
+        #[arg(long, default_value_t = 500)]
+        donations: usize,
+        /// Tiny size for a quick check (3 devices, 20 donations each).
+        #[arg(long)]
+        smoke: bool,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -169,6 +206,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (devices, documents, seconds)
             };
             scenario::commit::run(&bin, devices, documents, seconds).await
+        }
+        Scenario::Converge {
+            devices,
+            donations,
+            smoke,
+        } => {
+            let (devices, donations) = if smoke { (3, 20) } else { (devices, donations) };
+            scenario::converge::run(&bin, devices, donations).await
         }
     }
 }

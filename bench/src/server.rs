@@ -184,6 +184,26 @@ impl ServerProcess {
         })
     }
 
+    /// One invite code per device, for devices that join as a phone does (redeeming the code
+    /// themselves): the demo volunteers' invites first, then volunteer invites made with the
+    /// admin command. Each code makes its own member and device, so its token is used by one
+    /// device alone.
+    pub fn device_invites(&self, devices: usize) -> anyhow::Result<Vec<String>> {
+        let mut codes: Vec<String> = DEMO_VOLUNTEERS
+            .iter()
+            .filter_map(|name| self.invites.get(*name).cloned())
+            .take(devices)
+            .collect();
+        if codes.len() < devices {
+            let extra = devices - codes.len();
+            eprintln!("making {extra} more device invites with `clubsync-server invite`...");
+        }
+        while codes.len() < devices {
+            codes.push(self.admin_invite(codes.len())?);
+        }
+        Ok(codes)
+    }
+
     /// Makes a volunteer invite with `clubsync-server --data-dir D invite`.
     fn admin_invite(&self, n: usize) -> anyhow::Result<String> {
         let name = format!("Bench Volunteer {n}");

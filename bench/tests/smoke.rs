@@ -72,3 +72,16 @@ fn commit_smoke() {
         &["changes persisted per second", "changes per commit"],
     );
 }
+
+#[test]
+fn converge_smoke() {
+    smoke(
+        "converge",
+        &[
+            "total, reconnect to all converged (round 1 + round 2)",
+            "floor: total",
+            "ratio ours / floor",
+            "every device holds every donation, exact total, same heads",
+        ],
+    );
+}

@@ -33,6 +33,9 @@ use crate::error::ClientError;
 use crate::home::{DeviceHome, Membership, pending_changes};
 use crate::join::Refusal;
 
+/// Stored chunks of a document after which it is compacted once in sync.
+const COMPACT_AFTER_CHUNKS: u64 = 64;
+
 /// How long the server may take to answer `join`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -572,6 +575,7 @@ impl SyncEngine {
             .record_server_heads(&id, &heads, Timestamp::from_millis(now_ms()))?;
         if synced && conn.in_sync.insert(id) {
             self.emit(SyncEvent::DocumentSynced { document: id });
+            self.compact_if_large(id);
             if let (Some(server), Some(state)) =
                 (&conn.server_storage, conn.session.sync_state(&id))
             {
@@ -621,6 +625,21 @@ impl SyncEngine {
             }
         }
         Ok(())
+    }
+
+    /// Folds a document's stored chunks into one snapshot once there are many: loading replays
+    /// every chunk, and a sync stores one per message (measured: 1.0-1.5 s to open a 25,000
+    /// donation collection from chunks, 0.3 s from a snapshot). A failure only costs speed.
+    fn compact_if_large(&mut self, id: DocumentId) {
+        let chunks = match self.home.store().stored_size(&id) {
+            Ok(size) => size.chunks,
+            Err(_) => return,
+        };
+        if chunks >= COMPACT_AFTER_CHUNKS
+            && let Err(e) = self.home.store_mut().compact(&id)
+        {
+            warn!(document = %id, %e, "compaction failed; the chunks stay as they are");
+        }
     }
 
     fn save_sync_states(&mut self, conn: &Connection) -> Result<(), ClientError> {

@@ -501,7 +501,7 @@ impl DeviceHome {
                 kind,
                 title,
                 pending: pending_changes(&doc, &self.server_heads(&id)?),
-                changes: doc.get_changes(&[]).len(),
+                changes: doc.get_changes_meta(&[]).len(),
                 last_sync_at: last.map(Timestamp::from_millis),
                 unavailable,
             });
@@ -518,14 +518,11 @@ pub fn pending_changes(doc: &Automerge, server_heads: &[ChangeHash]) -> usize {
         .filter(|h| doc.get_change_by_hash(h).is_some())
         .copied()
         .collect();
-    if known.is_empty() {
-        return doc.get_changes(&[]).len();
-    }
     let mine: BTreeSet<ChangeHash> = doc.get_heads().into_iter().collect();
-    if known.iter().copied().collect::<BTreeSet<_>>() == mine {
+    if !known.is_empty() && known.iter().copied().collect::<BTreeSet<_>>() == mine {
         return 0;
     }
-    doc.get_changes(&known).len()
+    doc.get_changes_meta(&known).len()
 }
 
 /// The root `title` of a document, if it has one: a string, or a collaborative text object (as

@@ -3,8 +3,11 @@
 //! - `idle`: memory per idle connection.
 //! - `fanout`: latency from one writer to many subscribers of one document.
 //! - `commit`: changes persisted per second, and changes per commit (group commit).
+//! - `converge`: real devices (`clubsync-client`) that recorded offline reconnect at once; the
+//!   time until all hold everything, against automerge merging the same data alone.
 
 pub mod commit;
+pub mod converge;
 pub mod fanout;
 pub mod idle;
 
