@@ -4,9 +4,12 @@
 //! page.
 //!
 //! 1. A collector joins, goes offline, records 20 donations and 5 signatures, reloads the app
-//!    while still offline (it opens, everything is there), comes back online: the indicator says
-//!    all saved, and the server holds all 25 records with their exact amounts.
-//! 2. Other phones of the club see new records without reloading.
+//!    while still offline (it opens, everything is there, and it does not dial the server), comes
+//!    back online (it dials at once): the indicator says all saved, and the server holds all 25
+//!    records with their exact amounts. With the server unreachable, it redials with backoff.
+//! 2. Other phones of the club see new records without reloading: a tin taken, donations (in the
+//!    whole collection's figures on another member's phone, an undone one left out again) and
+//!    signatures.
 //! 3. A donation the CLI records appears in the app; a tin the app counts is in the CLI's report
 //!    with its amount in pounds.
 //!
@@ -27,7 +30,7 @@ use clubsync_core::ids::{MemberId, TinNumber};
 use clubsync_core::petition::Petition;
 use clubsync_protocol::DocumentId;
 use clubsync_tests::browser::{self, BrowserScript, browser_enabled};
-use common::{ServerProcess, admin, client_bin, printed_code};
+use common::{ServerProcess, client_bin};
 use serde_json::{Value, json};
 
 /// The longest one `clubsync` command may take.
@@ -187,14 +190,18 @@ fn screens() -> String {
 
 /// A JSON list of whole numbers, sorted.
 fn numbers(list: &Value) -> Vec<i64> {
-    let mut out: Vec<i64> = list
-        .as_array()
+    let mut out = numbers_in_order(list);
+    out.sort_unstable();
+    out
+}
+
+/// A JSON list of whole numbers, in its order.
+fn numbers_in_order(list: &Value) -> Vec<i64> {
+    list.as_array()
         .unwrap_or_else(|| panic!("a list, not {list}"))
         .iter()
         .map(|n| n.as_i64().expect("a whole number"))
-        .collect();
-    out.sort_unstable();
-    out
+        .collect()
 }
 
 /// `1250` -> `"12.50"`.
@@ -276,8 +283,14 @@ fn a_collector_records_offline_reopens_the_app_offline_and_the_server_gets_all_2
     script.resume(Value::Null);
     let result = script.finish();
     eprintln!(
-        "offline: timings (ms) {}; all saved {} ms after going online; reload {}; notes {}",
-        result["timings"], result["savedAfterMs"], result["reload"], result["notes"]
+        "offline: timings (ms) {}; all saved {} ms after going online; reload {}; dialled {} ms \
+         after going online; server unreachable: {}; notes {}",
+        result["timings"],
+        result["savedAfterMs"],
+        result["reload"],
+        result["dialAfterOnlineMs"],
+        result["serverDown"],
+        result["notes"]
     );
     assert_eq!(
         (
@@ -292,6 +305,44 @@ fn a_collector_records_offline_reopens_the_app_offline_and_the_server_gets_all_2
         result["reload"]["fromServiceWorker"], true,
         "the offline reload should be answered by the service worker: {}",
         result["reload"]
+    );
+
+    // The websocket: never dialled with no network, dialled at once when it came back, and
+    // redialled with backoff (1 s doubling, jittered by a fifth) while the server refused it.
+    assert_eq!(
+        (
+            result["offlineDials"].as_i64(),
+            result["offlineSocketErrors"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0)),
+        "offline after the reload, the app should not dial the server (websockets opened, \
+         console errors about websockets: {})",
+        result["offlineSocketErrors"]
+    );
+    let dial = result["dialAfterOnlineMs"]
+        .as_i64()
+        .expect("dialAfterOnlineMs");
+    assert!(
+        (0..1000).contains(&dial),
+        "the app should dial as soon as the network is back, not {dial} ms later"
+    );
+    let down = &result["serverDown"];
+    let first = down["firstDialMs"].as_i64().expect("firstDialMs");
+    assert!(
+        (0..1000).contains(&first),
+        "with the server unreachable, the first dial should still come at once when the network \
+         is back, not {first} ms later"
+    );
+    let gaps = numbers_in_order(&down["gapsMs"]);
+    let nominal = [1000, 2000, 4000];
+    assert!(
+        gaps.len() == 3
+            && gaps
+                .iter()
+                .zip(nominal)
+                .all(|(gap, n)| (n * 8 / 10 - 150..=n * 12 / 10 + 500).contains(gap)),
+        "with the server unreachable the app should redial after about 1, 2 and 4 s (each \
+         +-20%), not after {gaps:?} ms"
     );
 
     // The server holds all 25, exactly as typed.
@@ -391,7 +442,7 @@ fn other_phones_of_the_club_see_new_records_without_reloading() {
     }
     let club = WebClub::start();
     let tin = 4;
-    let mut script = BrowserScript::start(
+    let script = BrowserScript::start(
         "live.mjs",
         &[
             "--base",
@@ -410,21 +461,6 @@ fn other_phones_of_the_club_see_new_records_without_reloading() {
         &fail_dir("live"),
     );
 
-    // Both phones joined; Lee's tablet gets an invite as a second device of Lee.
-    script.checkpoint("joined");
-    let lee = club.member("Volunteer Lee");
-    let (ok, out) = admin(
-        &club.server.data_dir,
-        &[
-            "invite",
-            "--club",
-            "Demo Club",
-            "--member",
-            &lee.to_string(),
-        ],
-    );
-    assert!(ok, "a device invite for Lee: {out}");
-    script.resume(json!({ "code": printed_code(&out) }));
     let result = script.finish();
     eprintln!(
         "live: shown on the other phone after (ms) {}; timings (ms) {}; notes {}",
@@ -432,13 +468,51 @@ fn other_phones_of_the_club_see_new_records_without_reloading() {
     );
 
     let (collection, petition) = club.on_server();
+    let lee = club.member("Volunteer Lee");
     let (amounts, collectors, _) = tin_donations(&collection, tin);
     assert_eq!(
         amounts,
         numbers(&result["amounts"]),
-        "the server's donations"
+        "the server's donations on tin {tin}, not reversed"
     );
-    assert!(collectors.iter().all(|c| *c == lee));
+    assert!(
+        collectors.iter().all(|c| *c == lee),
+        "every donation names Lee"
+    );
+
+    // The undone donation is on the server as a reversed entry, and Park's phone (no tin, another
+    // member) showed the whole collection as core counts it: reversals left out, and the tin
+    // donations as a tally.
+    let donations = collection.donations().expect("donations");
+    let reversed: Vec<i64> = donations
+        .iter()
+        .filter(|d| d.reversed)
+        .map(|d| d.amount.minor)
+        .collect();
+    assert_eq!(
+        reversed,
+        vec![result["undone"].as_i64().expect("the undone amount")],
+        "the one donation Lee undid is reversed on the server"
+    );
+    let kept: Vec<_> = donations.iter().filter(|d| !d.reversed).collect();
+    let tally: i64 = kept
+        .iter()
+        .filter(|d| matches!(d.source, DonationSource::Tin(_)))
+        .map(|d| d.amount.minor)
+        .sum();
+    for phone in ["parkShown", "leeShown"] {
+        assert_eq!(
+            (
+                result[phone]["count"].as_i64(),
+                result[phone]["tally"].as_i64()
+            ),
+            (Some(kept.len() as i64), Some(tally)),
+            "{phone}: collection-donation-count and collection-tally-total against the server's \
+             donations not reversed ({} of them, {} tallied in tins)",
+            kept.len(),
+            pounds(tally)
+        );
+    }
     let mut names: Vec<String> = petition
         .signatures()
         .expect("signatures")

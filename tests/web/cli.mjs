@@ -132,6 +132,8 @@ run(
     await until("the saved count (count-submit hidden)", async () => !(await tid(page, "count-submit").isVisible()))
     await untilSync(page, "saved", 0)
     const countTotal = await text(page, "count-total")
+    // The same picture on every run: after the "Count saved." message has faded (4 s).
+    if (screens) await until("count-message to fade", async () => !(await tid(page, "count-message").isVisible()), 10_000)
     await screenshot(page, screens, "counting")
 
     return { cliMinor, cliShownAfterMs, appAmounts, tally, coins, countTotal }

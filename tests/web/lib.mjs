@@ -237,7 +237,9 @@ export async function phone(browser, name) {
   context.setDefaultTimeout(WAIT_MS)
   context.setDefaultNavigationTimeout(WAIT_MS)
   const page = await context.newPage()
-  const p = { name, context, page, console: [] }
+  // `dials`: every websocket the page opened (time and URL), to check when the app dials.
+  const p = { name, context, page, console: [], dials: [] }
+  page.on("websocket", ws => p.dials.push({ at: Date.now(), url: ws.url() }))
   const note = text => {
     if (p.console.length < 200) p.console.push(text)
   }
@@ -462,6 +464,32 @@ export async function presets(page) {
     throw new Error(`amount-preset buttons carry no valid data-amount-minor: ${JSON.stringify(values)}`)
   }
   return values
+}
+
+/**
+ * The whole collection's figures on the collection screen, as every member sees them:
+ * `{count, tally}` (donations recorded, not reversed; the sum tallied in tins, minor units) and
+ * the text shown.
+ */
+export async function collectionFigures(page) {
+  return {
+    count: await number(page, "collection-donation-count"),
+    tally: await minorShown(page, "collection-tally-total"),
+    shown: { count: await text(page, "collection-donation-count"), tally: await text(page, "collection-tally-total") },
+  }
+}
+
+/** Waits until the collection screen's whole-collection figures show `count` and `tally`. */
+export async function untilFigures(page, count, tally, limitMs = WAIT_MS) {
+  return until(
+    `collection-donation-count ${count} and collection-tally-total ${decimal(tally)}`,
+    async seen => {
+      const f = await collectionFigures(page)
+      seen(f.shown)
+      return f.count === count && f.tally === tally ? f : false
+    },
+    limitMs
+  )
 }
 
 /**

@@ -2,20 +2,20 @@
  * Other phones of the club see new records as they are made, without reloading:
  *
  * - Lee's phone takes a tin: Park's phone (another member) stops offering that tin;
- * - Lee's phone records donations: Lee's tablet (a second device of the same member, joined with
- *   a device invite) shows them in its tin total, since a collection view shows the member's own tin;
+ * - Lee's phone records donations: Park's collection screen shows them in the whole
+ *   collection's figures (collection-donation-count, collection-tally-total), and Lee undoing
+ *   the last one takes it out of Park's figures again (a reversal is left out, as core does);
  * - Lee's and Park's phones take signatures on one petition: each sees the other's count grow.
  *
  *   node live.mjs --base http://127.0.0.1:PORT --invite-lee CODE --invite-park CODE
  *                 --collection ID --petition ID [--tin 4] --fail-dir DIR
  *
- * Checkpoint "joined": the Rust test answers {"continue": true, "code": CODE}, an invite for a
- * second device of Lee. Prints how long each record took to appear on the other phone.
+ * Prints the donations kept and the one undone, what Park's screen showed at the end, and how
+ * long each record took to appear on the other phone.
  */
 import {
   backHome,
-  checkpoint,
-  chooseTin,
+  collectionFigures,
   decimal,
   donate,
   homeItem,
@@ -35,6 +35,7 @@ import {
   tid,
   timed,
   until,
+  untilFigures,
   untilSync,
 } from "./lib.mjs"
 
@@ -63,6 +64,13 @@ async function seenOn(p, what, since, check) {
   return Date.now() - since
 }
 
+/** Waits until Park's whole-collection figures show `count` donations and `tally`. */
+async function figuresOn(p, what, since, count, tally) {
+  step(`${p.name}: ${what} in the whole collection's figures, without reloading`)
+  await untilFigures(p.page, count, tally)
+  return Date.now() - since
+}
+
 run(
   async browser => {
     const lee = await phone(browser, "lee")
@@ -78,19 +86,15 @@ run(
       await untilSync(p.page, "saved", 0)
     }
 
-    const { code } = await checkpoint("joined")
-    if (!code) throw new Error("the test sent no invite code for Lee's second device")
-    const tablet = await phone(browser, "lee-tablet")
-    await timed("join lee's tablet (device invite)", () => join(tablet, args.base, { code, deviceName: "Lee's tablet" }))
-    await homeItem(tablet.page, "collection", args.collection)
-
-    for (const p of [lee, park, tablet]) await openCollection(p, args.collection)
+    for (const p of [lee, park]) await openCollection(p, args.collection)
     step(`park: tin ${tin} is offered before Lee takes it`)
     await until(`park's tin-select to offer tin ${tin}`, async seen => {
       const tins = await offeredTins(park)
       seen(tins)
       return tins.includes(String(tin))
     })
+    step("park: the whole collection has no donations yet")
+    await untilFigures(park.page, 0, 0)
 
     // A custody record: Lee takes the tin; Park's phone stops offering it.
     let since = Date.now()
@@ -100,30 +104,34 @@ run(
       seen(tins)
       return !tins.includes(String(tin))
     })
-    const tabletTinMs = await seenOn(tablet, `tin ${tin} offered as Lee's`, since, async (_page, seen) => {
-      const tins = await offeredTins(tablet)
-      seen(tins)
-      return tins.includes(String(tin))
-    })
-    await chooseTin(tablet.page, "tin-select", tin)
-    await tid(tablet.page, "amount-preset").waitFor({ state: "visible" })
 
-    // Donations: Lee's phone records, Lee's tablet shows them.
+    // Donations: Lee's phone records them into Lee's tin; Park, who carries no tin, sees them in
+    // the whole collection's figures.
     const offered = await presets(lee.page)
-    const amounts = [offered[0], 1999, offered[offered.length - 1]]
+    const recorded = [offered[0], 1999, offered[offered.length - 1]]
     const donationMs = []
     let total = 0
-    for (const [i, minor] of amounts.entries()) {
+    for (const [i, minor] of recorded.entries()) {
       since = Date.now()
       await donate(lee, minor, { custom: minor === 1999 })
       total += minor
-      donationMs.push(
-        await seenOn(tablet, `donation ${i + 1} (tin-total ${decimal(total)})`, since, async (page, seen) => {
-          seen({ donationCount: await text(page, "donation-count"), tinTotal: await text(page, "tin-total") })
-          return (await number(page, "donation-count")) === i + 1 && (await minorShown(page, "tin-total")) === total
-        })
-      )
+      donationMs.push(await figuresOn(park, `donation ${i + 1} (${decimal(minor)})`, since, i + 1, total))
     }
+
+    // Lee undoes the last donation (a reversal): it leaves Lee's tin and Park's figures.
+    const undone = recorded[recorded.length - 1]
+    const amounts = recorded.slice(0, -1)
+    step(`lee: undo the last donation (${decimal(undone)})`)
+    since = Date.now()
+    await tid(lee.page, "undo-last").click()
+    await until(`lee's donation-count ${amounts.length} and tin-total ${decimal(total - undone)} after the undo`, async seen => {
+      seen({ donationCount: await text(lee.page, "donation-count"), tinTotal: await text(lee.page, "tin-total") })
+      return (await number(lee.page, "donation-count")) === amounts.length && (await minorShown(lee.page, "tin-total")) === total - undone
+    })
+    total -= undone
+    const undoMs = await figuresOn(park, `the undone ${decimal(undone)} left out`, since, amounts.length, total)
+    const parkShown = await collectionFigures(park.page)
+    const leeShown = await collectionFigures(lee.page)
 
     // Signatures: Lee takes two, Park one, on the same petition.
     for (const p of [lee, park]) {
@@ -151,9 +159,12 @@ run(
 
     return {
       amounts,
+      undone,
       total,
+      parkShown: { count: parkShown.count, tally: parkShown.tally },
+      leeShown: { count: leeShown.count, tally: leeShown.tally },
       signers: signers.map(([p, s]) => ({ ...s, phone: p.name })),
-      latencyMs: { custody: custodyMs, tabletTin: tabletTinMs, donations: donationMs, signatures: signatureMs },
+      latencyMs: { custody: custodyMs, donations: donationMs, undo: undoMs, signatures: signatureMs },
     }
   },
   { limitMs: 240_000, failDir: args["fail-dir"] }

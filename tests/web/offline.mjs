@@ -8,7 +8,10 @@
  *                    [--tin 3] [--screens DIR] --fail-dir DIR
  *
  * Checkpoint "offline" (after the 25 records, still offline): the Rust test checks that the
- * server has none of them yet. Prints the amounts and signatures recorded.
+ * server has none of them yet. Prints the amounts and signatures recorded, and when the app
+ * dialled its websocket: never while offline after the reload, at once when the network came
+ * back, and, while the server cannot be reached (its websocket refused through playwright's
+ * routeWebSocket), again after about 1, 2, 4 s.
  */
 import {
   backHome,
@@ -34,7 +37,9 @@ import {
   text,
   tid,
   timed,
+  sleep,
   until,
+  untilFigures,
   untilSync,
   WAIT_MS,
 } from "./lib.mjs"
@@ -60,6 +65,12 @@ const SIGNERS = [
   { name: "Ewa Nowak", postcode: "HX1 1UN", consent: false },
 ]
 
+/** The invite code join.png shows (the real one differs on every run). */
+const SCREENSHOT_CODE = "7K3P-QX9M-4D"
+
+/** How long the offline phone is watched, after its reload, for a websocket it should not open. */
+const OFFLINE_WATCH_MS = 5000
+
 /** Custom amounts (minor units), typed rather than tapped: odd pence, a penny, a big note. */
 const CUSTOM = [123, 777, 1, 1234, 305, 2000]
 
@@ -72,7 +83,14 @@ run(
       join(lee, args.base, {
         code: args.invite,
         deviceName: "Lee's phone",
-        before: page => screenshot(page, screens, "join"),
+        // The same code on every run's picture; then the real one again.
+        before: async page => {
+          if (!screens) return
+          const code = await tid(page, "join-code").inputValue()
+          await tid(page, "join-code").fill(SCREENSHOT_CODE)
+          await screenshot(page, screens, "join")
+          await tid(page, "join-code").fill(code)
+        },
       })
     )
     await timed("club documents reach the phone", async () => {
@@ -130,6 +148,9 @@ run(
     await checkpoint("offline", { syncState: offline.state, pending: offline.pending })
 
     step("lee: reload the app while offline")
+    const reloadedAt = Date.now()
+    const dialsBeforeReload = lee.dials.length
+    const consoleBeforeReload = lee.console.length
     const reload = await timed("reload offline", async () => {
       const response = await page.reload({ waitUntil: "load" })
       await until("a screen after the offline reload", async seen => {
@@ -154,6 +175,8 @@ run(
       seen({ donationCount: await text(page, "donation-count"), tinTotal: await text(page, "tin-total") })
       return (await number(page, "donation-count")) === 20 && (await minorShown(page, "tin-total")) === total
     })
+    step("lee: after the offline reload, the whole collection's figures count the 20 donations")
+    await untilFigures(page, 20, total)
     await until(`pending-count ${offline.pending} after the offline reload (as before it)`, async seen => {
       const s = await syncStatus(page)
       seen(s)
@@ -166,19 +189,45 @@ run(
       ...(await syncStatus(page)),
     }
 
+    // With no network the app does not dial: no websocket and no console errors of one.
+    step(`lee: no websocket dialled while offline (watched ${OFFLINE_WATCH_MS} ms after the reload)`)
+    await sleep(Math.max(0, reloadedAt + OFFLINE_WATCH_MS - Date.now()))
+    const offlineDials = lee.dials.slice(dialsBeforeReload).length
+    const offlineSocketErrors = lee.console.slice(consoleBeforeReload).filter(line => /websocket/i.test(line))
+
     step("lee: back online")
+    const dialsBeforeOnline = lee.dials.length
     const online = Date.now()
     await lee.context.setOffline(false)
+    await until("a websocket dialled after going online", () => lee.dials.length > dialsBeforeOnline, 10_000)
+    const dialAfterOnlineMs = lee.dials[dialsBeforeOnline].at - online
     await untilSync(page, "saved", 0)
     const savedAfterMs = Date.now() - online
     await screenshot(page, screens, "collection")
 
     await backHome(lee, args.base)
     await openPetition(lee, args.petition)
-    step("lee: the petition screen, with a signer typing")
-    await tid(page, "sign-name").fill("Farah Haddad")
-    await tid(page, "sign-postcode").fill("LS7 3HB")
+    step("lee: the petition screen, ready for the next signer")
+    await until("an empty signature form", async () => (await tid(page, "sign-name").inputValue()) === "")
     await screenshot(page, screens, "petition")
+
+    // Online but the server unreachable: the app redials with backoff. Playwright refuses the
+    // app's websocket (routeWebSocket closes each at once); going offline and back dials at once.
+    step("lee: the server cannot be reached: redials after about 1, 2, 4 s")
+    const refused = []
+    await page.routeWebSocket(/\/sync/, ws => {
+      refused.push(Date.now())
+      ws.close()
+    })
+    await lee.context.setOffline(true)
+    await untilSync(page, "offline")
+    const onlineAgain = Date.now()
+    await lee.context.setOffline(false)
+    await until("4 websocket dials while the server refuses them", () => refused.length >= 4, 20_000)
+    const serverDown = {
+      firstDialMs: refused[0] - onlineAgain,
+      gapsMs: refused.slice(1, 4).map((at, i) => at - refused[i]),
+    }
 
     return {
       amounts,
@@ -192,6 +241,10 @@ run(
       reload,
       reloaded,
       savedAfterMs,
+      offlineDials,
+      offlineSocketErrors,
+      dialAfterOnlineMs,
+      serverDown,
     }
   },
   { limitMs: 240_000, failDir: args["fail-dir"] }

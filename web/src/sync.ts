@@ -21,10 +21,10 @@ import {
   type StorageId,
   type UrlHeads,
 } from "@automerge/automerge-repo"
-import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-indexeddb"
 
 import type { AnyDoc } from "./schema"
+import { ServerSocket } from "./socket"
 import { confirmedHeads, serverStorageId, type Membership } from "./store"
 
 export type SyncState = "offline" | "syncing" | "saved"
@@ -37,24 +37,22 @@ export interface SyncStatus {
   loading: number
 }
 
-/** How soon the websocket retries after a failed or closed connection. */
-const RETRY_MS = 2000
-
 export class Sync {
   readonly repo: Repo
-  readonly #adapter: WebSocketClientAdapter
+  readonly #adapter: ServerSocket
   readonly #handles = new Map<string, DocHandle<AnyDoc>>()
   readonly #opening = new Map<string, Promise<DocHandle<AnyDoc>>>()
   readonly #listeners = new Set<() => void>()
   #serverPeer: PeerId | undefined
   #serverStorage: StorageId | undefined = serverStorageId.get() as StorageId | undefined
   #scheduled = false
-  #wantOnline = navigator.onLine
 
   constructor(membership: Membership) {
     const scheme = location.protocol === "https:" ? "wss" : "ws"
     const url = `${scheme}://${location.host}/sync?token=${encodeURIComponent(membership.token)}`
-    this.#adapter = new WebSocketClientAdapter(url, RETRY_MS)
+    // Dials only while the browser has a network, at once when it comes back, and with
+    // backoff while the server cannot be reached (src/socket.ts).
+    this.#adapter = new ServerSocket(url)
     this.repo = new Repo({
       network: [this.#adapter],
       storage: new IndexedDBStorageAdapter(`clubsync-${membership.device_id}`),
@@ -75,29 +73,9 @@ export class Sync {
       if (peerId === this.#serverPeer) this.#serverPeer = undefined
       this.#changed()
     })
-    // The browser knows before the socket does: stop retrying while offline, reconnect at once
-    // when the network is back.
-    window.addEventListener("offline", () => this.goOffline())
-    window.addEventListener("online", () => this.goOnline())
-    if (!navigator.onLine) queueMicrotask(() => this.goOffline())
-  }
-
-  /** Closes the websocket and stops retrying (the network went away). */
-  goOffline(): void {
-    this.#wantOnline = false
-    const adapter = this.#adapter as unknown as { socket?: WebSocket }
-    if (adapter.socket) this.#adapter.disconnect()
-    this.#serverPeer = undefined
-    this.#changed()
-  }
-
-  /** Opens the websocket again, with the same peer metadata (storage id) as the first time. */
-  goOnline(): void {
-    if (this.#wantOnline) return
-    this.#wantOnline = true
-    const adapter = this.#adapter as unknown as { socket?: WebSocket; peerId?: PeerId; peerMetadata?: object }
-    if (!adapter.socket && adapter.peerId) this.#adapter.connect(adapter.peerId, adapter.peerMetadata)
-    this.#changed()
+    // The indicator follows the browser's network at once (the socket closes or dials too).
+    window.addEventListener("offline", () => this.#changed())
+    window.addEventListener("online", () => this.#changed())
   }
 
   /** Calls `listener` after any document or connection change (batched per frame). */

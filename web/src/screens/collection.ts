@@ -1,12 +1,19 @@
 /**
- * Collection mode: my tin, two-tap donations, the running total of my tin, undo as a reversal,
- * and returning the tin. A tin not issued to anyone can be issued to me with its seal number.
+ * Collection mode: the whole collection's figures (every phone's donations), my tin, two-tap
+ * donations, the running total of my tin, undo as a reversal, and returning the tin. A tin not
+ * issued to anyone can be issued to me with its seal number.
+ *
+ * The collection's figures read as core reads them (core/src/collection/donations.rs): a reversed
+ * donation is left out; a donation into a tin is a tally of what collectors tapped, and the tin's
+ * money enters the totals only through its count when the tin is opened, so the tally is shown
+ * apart from the money outside tins and from what was counted, never added to them.
  */
 import type { Context, Screen } from "../app"
 import { denominationLabel, formatMinor, parseAmount, presets } from "../money"
 import { uuidv7 } from "../ids"
 import {
   activeCustody,
+  counts,
   custodyLog,
   donations,
   issueTin,
@@ -26,6 +33,27 @@ export function collectionScreen(ctx: Context, id: string): Screen {
   const title = h("h1", {}, "Street collection")
   const loading = h("p", { class: "loading" }, "Loading this collection… (the first time it needs a connection)")
   const message = h("p", { testid: "collection-message", class: "flash", hidden: true, role: "status" })
+
+  // The whole collection, as every member's phone sees it.
+  const currencyLabels = [h("span", {}), h("span", {}), h("span", {})]
+  const allCount = h("span", { testid: "collection-donation-count", class: "figure" }, "0")
+  const allCountText = h("span", {}, " donations recorded")
+  const tally = h("span", { testid: "collection-tally-total", class: "figure" }, "0.00")
+  const outside = h("span", { testid: "collection-outside-total", class: "figure" }, "0.00")
+  const outsideLine = h("p", { class: "figure-line", hidden: true }, currencyLabels[1], " ", outside, " outside tins (card, online, other)")
+  const counted = h("span", { testid: "collection-counted-total", class: "figure" }, "0.00")
+  const countedTins = h("span", {})
+  const countedLine = h("p", { class: "figure-line", hidden: true }, currencyLabels[2], " ", counted, " counted from ", countedTins)
+  const figures = h(
+    "div",
+    { testid: "collection-figures", class: "card figures", role: "group", "aria-label": "The whole collection" },
+    h("p", { class: "figures-title" }, "Whole collection · all phones"),
+    h("p", { class: "figure-line" }, allCount, allCountText),
+    h("p", { class: "figure-line" }, currencyLabels[0], " ", tally, " tallied in tins"),
+    outsideLine,
+    countedLine,
+    h("p", { class: "hint" }, "The tin tally is what collectors tapped: a tin's money counts once the tin is opened and counted.")
+  )
 
   // Choosing a tin.
   const select = h("select", { testid: "tin-select", "aria-label": "Tin" })
@@ -78,7 +106,8 @@ export function collectionScreen(ctx: Context, id: string): Screen {
   counting.addEventListener("click", () => ctx.navigate(`#/counting/${id}`))
   back.addEventListener("click", () => ctx.navigate("#/home"))
 
-  const body = h("div", { class: "stack", hidden: true }, field("Tin", select), nothing, issuePanel, tinPanel)
+  // My tin first (the collector's one-handed controls stay at the top), then the whole collection.
+  const body = h("div", { class: "stack", hidden: true }, field("Tin", select), nothing, issuePanel, tinPanel, figures)
   const el = h(
     "section",
     { testid: "screen-collection", class: "screen" },
@@ -213,6 +242,26 @@ export function collectionScreen(ctx: Context, id: string): Screen {
     setText(title, str(d.title) ?? "Street collection")
     const currency = str(d.currency) ?? ""
     setText(currencyLabel, currency)
+    for (const label of currencyLabels) setText(label, currency)
+
+    // The whole collection: every donation not reversed, whoever recorded it on whichever phone.
+    const recorded = donations(d).filter(x => !x.reversed)
+    const inTins = recorded.filter(x => x.source === "tin")
+    const notInTins = recorded.filter(x => x.source !== "tin")
+    const activeCounts = counts(d).filter(c => c.active)
+    const sum = (list: { amountMinor: number }[]) => list.reduce((s, x) => s + x.amountMinor, 0)
+    setText(allCount, recorded.length)
+    setText(
+      allCountText,
+      (recorded.length === 1 ? " donation recorded" : " donations recorded") +
+        (notInTins.length ? `: ${inTins.length} in tins, ${notInTins.length} outside` : "")
+    )
+    setText(tally, formatMinor(sum(inTins), currency))
+    show(outsideLine, notInTins.length > 0)
+    setText(outside, formatMinor(sum(notInTins), currency))
+    show(countedLine, activeCounts.length > 0)
+    setText(counted, formatMinor(sum(activeCounts), currency))
+    setText(countedTins, activeCounts.length === 1 ? "1 tin" : `${activeCounts.length} tins`)
 
     // Tins: mine first, then the ones nobody has.
     const all = tins(d)
