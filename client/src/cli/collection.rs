@@ -15,6 +15,7 @@ use clubsync_core::currency::Currency;
 use clubsync_core::document::DocumentKind;
 use clubsync_core::ids::{CountId, CustodyId, DonationId, MemberId, ReturnId, TinNumber};
 use clubsync_core::money::Money;
+use clubsync_core::reports::Reconciliation;
 use clubsync_core::stage::Stage;
 use clubsync_protocol::DocumentId;
 
@@ -383,7 +384,8 @@ fn after_return_note(collection: &StreetCollection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Counted from tins, donations outside tins, and their sum.
+/// Counted from tins, donations outside tins, and their sum: the figures of core's
+/// reconciliation report, so the screen and the report never disagree.
 struct Figures {
     counted: Money,
     outside: Money,
@@ -391,18 +393,15 @@ struct Figures {
 }
 
 fn figures(collection: &StreetCollection) -> anyhow::Result<Figures> {
-    let currency = collection.currency()?;
-    let counted: i64 = collection
-        .counts()?
-        .iter()
-        .filter(|c| c.active && !c.post_close)
-        .map(|c| c.total.minor)
-        .sum();
-    let outside = collection.donations_outside_tins_total()?.minor;
+    let reconciliation = Reconciliation::build(collection)?;
+    let total = Money::new(
+        reconciliation.counted.minor + reconciliation.outside_tins.minor,
+        reconciliation.counted.currency,
+    );
     Ok(Figures {
-        counted: Money::new(counted, currency),
-        outside: Money::new(outside, currency),
-        total: Money::new(counted + outside, currency),
+        counted: reconciliation.counted,
+        outside: reconciliation.outside_tins,
+        total,
     })
 }
 
