@@ -5,8 +5,16 @@
 //! message to its document, commits (in memory: a bench device has no store) and answers.
 //! Anything unexpected from the server (a close, an `error`, `doc-unavailable`) is an error:
 //! in a bench it means the numbers would be wrong.
+//!
+//! Each device's socket lives on a runtime of its own ([`io_runtime`]): a reader task and a
+//! writer task per socket, which the device talks to through channels. Hundreds of simulated
+//! devices share two cores here, and one applying a large sync message may wait its turn for
+//! seconds; its socket still answers the server's pings at once (the reference server cuts a
+//! client that has not answered its ping within 5 to 10 s, as a real phone always would), and
+//! a frame's arrival time is taken when the socket reads it, not when the device gets to it.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
@@ -14,61 +22,183 @@ use automerge::{Automerge, ChangeHash, ReadDoc};
 use clubsync_protocol::message::PeerMetadata;
 use clubsync_protocol::{ClientAction, ClientSession, DocumentId, Limits, PeerId, StorageId};
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// How long the server may take to answer the handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The largest frame a bench device accepts: far above anything a scenario sends (a cold pull
+/// of 100,000 donations is one sync message of tens of MiB), so the device is never the limit.
+const MAX_FRAME_BYTES: usize = 1024 * 1024 * 1024;
+
 /// What one frame from the server brought.
 pub struct Frame {
-    /// When it was read from the socket, before decoding.
+    /// When the socket read it (on the sockets' runtime), before the device decoded it.
     pub at: Instant,
     /// The heads the server announced in it (empty for frames that are not sync messages).
     pub server_heads: Vec<ChangeHash>,
 }
 
+/// The runtime every device's socket runs on (one thread: the sockets only move bytes).
+pub fn io_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("bench-sockets")
+            .enable_all()
+            .build()
+            .expect("the sockets' runtime starts")
+    })
+}
+
+/// What the writer task sends.
+enum Outgoing {
+    Frame(Vec<u8>),
+    /// Close the websocket, and say when done.
+    Close(oneshot::Sender<()>),
+}
+
+/// A binary frame read from the socket, and when; or why the socket ended.
+type Incoming = anyhow::Result<(Instant, Vec<u8>)>;
+
+/// A websocket run by a reader and a writer task on [`io_runtime`].
+struct Socket {
+    to_server: mpsc::UnboundedSender<Outgoing>,
+    from_server: mpsc::UnboundedReceiver<Incoming>,
+}
+
+impl Socket {
+    /// Connects on the sockets' runtime and starts its tasks.
+    async fn connect(url: &str) -> anyhow::Result<Self> {
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(MAX_FRAME_BYTES))
+            .max_frame_size(Some(MAX_FRAME_BYTES));
+        let url = url.to_owned();
+        let (ws, _) = io_runtime()
+            .spawn(async move {
+                tokio_tungstenite::connect_async_with_config(url, Some(config), false).await
+            })
+            .await
+            .context("the sockets' runtime failed")?
+            .context("the websocket upgrade failed")?;
+        let (mut sink, mut stream) = ws.split();
+        let (to_server, mut outgoing) = mpsc::unbounded_channel::<Outgoing>();
+        let (incoming, from_server) = mpsc::unbounded_channel::<Incoming>();
+        io_runtime().spawn(async move {
+            while let Some(out) = outgoing.recv().await {
+                match out {
+                    Outgoing::Frame(frame) => {
+                        if sink.send(WsMessage::Binary(frame.into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    Outgoing::Close(done) => {
+                        let _ = sink.close().await;
+                        let _ = done.send(());
+                        break;
+                    }
+                }
+            }
+        });
+        io_runtime().spawn(async move {
+            // Reading also answers pings (tungstenite queues the pong and sends it on the next
+            // read). Ends when the socket does, or when the device is gone.
+            loop {
+                let message = tokio::select! {
+                    _ = incoming.closed() => break,
+                    message = stream.next() => message,
+                };
+                let at = Instant::now();
+                let ended = match message {
+                    Some(Ok(WsMessage::Binary(bytes))) => {
+                        if incoming.send(Ok((at, bytes.into()))).is_err() {
+                            break;
+                        }
+                        continue;
+                    }
+                    Some(Ok(WsMessage::Close(frame))) => {
+                        anyhow!("the server closed the connection: {frame:?}")
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => anyhow::Error::new(e).context("the websocket failed"),
+                    None => anyhow!("the server closed the connection"),
+                };
+                let _ = incoming.send(Err(ended));
+                break;
+            }
+        });
+        Ok(Self {
+            to_server,
+            from_server,
+        })
+    }
+
+    /// Hands a frame to the writer task.
+    fn send(&self, frame: Vec<u8>) -> anyhow::Result<()> {
+        self.to_server
+            .send(Outgoing::Frame(frame))
+            .map_err(|_| anyhow!("the connection is closed: cannot send a frame"))
+    }
+
+    /// The next binary frame. Cancel-safe.
+    async fn recv(&mut self) -> Incoming {
+        self.from_server
+            .recv()
+            .await
+            .unwrap_or_else(|| Err(anyhow!("the connection is closed")))
+    }
+
+    /// Closes the websocket once the frames handed over before are sent (at most 5 s).
+    async fn close(self) {
+        let (done, closed) = oneshot::channel();
+        if self.to_server.send(Outgoing::Close(done)).is_ok() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), closed).await;
+        }
+    }
+}
+
 /// A simulated device with one document.
 pub struct Device {
     session: ClientSession,
-    ws: Ws,
+    ws: Socket,
     /// The document it syncs, once opened.
     doc_id: Option<DocumentId>,
     /// Its copy of that document.
     pub doc: Automerge,
     /// Frames the session produced that the socket has not taken yet.
     outgoing: VecDeque<Vec<u8>>,
+    /// Bytes of the binary frames received so far.
+    pub bytes_received: u64,
+    /// Documents opened before the current one: what the server still says of them is
+    /// dropped.
+    forgotten: HashSet<DocumentId>,
 }
 
 impl Device {
-    /// Connects with a device token and completes the handshake (`join`, `peer`).
+    /// Connects (with a device token in the URL for clubsync-server, none for the reference
+    /// server) and completes the handshake (`join`, `peer`).
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let (mut ws, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .context("the websocket upgrade failed")?;
+        let mut ws = Socket::connect(url).await?;
         let metadata = PeerMetadata {
             storage_id: Some(StorageId::random()),
             is_ephemeral: false,
         };
-        let (mut session, join) =
-            ClientSession::connect(PeerId::random(), metadata, Limits::default());
-        ws.send(WsMessage::Binary(join.into()))
+        let limits = Limits {
+            max_frame_bytes: MAX_FRAME_BYTES,
+            ..Limits::default()
+        };
+        let (mut session, join) = ClientSession::connect(PeerId::random(), metadata, limits);
+        ws.send(join).context("cannot send join")?;
+        let (_, bytes) = tokio::time::timeout(HANDSHAKE_TIMEOUT, ws.recv())
             .await
-            .context("cannot send join")?;
-        let answer = tokio::time::timeout(HANDSHAKE_TIMEOUT, ws.next())
-            .await
-            .map_err(|_| anyhow!("no answer to join within {HANDSHAKE_TIMEOUT:?}"))?;
-        match answer {
-            Some(Ok(WsMessage::Binary(bytes))) => {
-                let actions = session.receive_frame(&bytes);
-                if !matches!(actions.first(), Some(ClientAction::Joined { .. })) {
-                    bail!("unexpected answer to join: {actions:?}");
-                }
-            }
-            other => bail!("unexpected answer to join: {other:?}"),
+            .map_err(|_| anyhow!("no answer to join within {HANDSHAKE_TIMEOUT:?}"))?
+            .context("waiting for the answer to join")?;
+        let actions = session.receive_frame(&bytes);
+        if !matches!(actions.first(), Some(ClientAction::Joined { .. })) {
+            bail!("unexpected answer to join: {actions:?}");
         }
         Ok(Self {
             session,
@@ -76,6 +206,8 @@ impl Device {
             doc_id: None,
             doc: Automerge::new(),
             outgoing: VecDeque::new(),
+            bytes_received: 0,
+            forgotten: HashSet::new(),
         })
     }
 
@@ -91,7 +223,15 @@ impl Device {
     }
 
     /// Starts syncing a document: `doc` is what the device has of it (empty to ask for it).
+    /// A document opened before is forgotten on this side (the server keeps its own state of
+    /// it until the connection closes).
     pub async fn open(&mut self, doc_id: DocumentId, doc: Automerge) -> anyhow::Result<()> {
+        if let Some(old) = self.doc_id
+            && old != doc_id
+        {
+            self.session.forget_document(&old);
+            self.forgotten.insert(old);
+        }
         self.doc_id = Some(doc_id);
         self.doc = doc;
         self.offer().await
@@ -108,50 +248,31 @@ impl Device {
     /// Sends the frames waiting to go, then reads one frame from the server and carries out
     /// what it asks. The frames it answers with wait until the next call (or [`Device::flush`]).
     ///
-    /// Cancel-safe, so it can race other futures in `select!`: a frame is taken off the queue
-    /// only once the socket has it, and between reading a frame and returning there is no
-    /// await.
+    /// Cancel-safe, so it can race other futures in `select!`: frames to send are handed to
+    /// the socket without waiting, and between taking a frame off the socket's channel and
+    /// returning there is no await.
     pub async fn next(&mut self) -> anyhow::Result<Frame> {
         self.flush().await?;
-        loop {
-            let message = self
-                .ws
-                .next()
-                .await
-                .context("the server closed the connection")?
-                .context("the websocket failed")?;
-            let at = Instant::now();
-            match message {
-                WsMessage::Binary(bytes) => {
-                    let actions = self.session.receive_frame(&bytes);
-                    let server_heads = actions
-                        .iter()
-                        .find_map(|a| match a {
-                            ClientAction::Sync { message, .. } => Some(message.heads.clone()),
-                            _ => None,
-                        })
-                        .unwrap_or_default();
-                    self.carry_out(actions)?;
-                    return Ok(Frame { at, server_heads });
-                }
-                WsMessage::Close(frame) => bail!("the server closed the connection: {frame:?}"),
-                _ => {}
-            }
-        }
+        let (at, bytes) = self.ws.recv().await?;
+        self.bytes_received += bytes.len() as u64;
+        let actions = self.session.receive_frame(&bytes);
+        let server_heads = actions
+            .iter()
+            .find_map(|a| match a {
+                ClientAction::Sync { message, .. } => Some(message.heads.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        self.carry_out(actions)?;
+        Ok(Frame { at, server_heads })
     }
 
-    /// Sends every frame waiting to go.
+    /// Sends every frame waiting to go (hands them to the socket's writer task).
     pub async fn flush(&mut self) -> anyhow::Result<()> {
-        while let Some(frame) = self.outgoing.front() {
-            // `feed` hands the frame to the socket in the poll that completes it, and the
-            // frame leaves the queue right after, with no await in between.
-            self.ws
-                .feed(WsMessage::Binary(frame.clone().into()))
-                .await
-                .context("cannot send a frame")?;
-            self.outgoing.pop_front();
+        while let Some(frame) = self.outgoing.pop_front() {
+            self.ws.send(frame)?;
         }
-        self.ws.flush().await.context("cannot send a frame")
+        Ok(())
     }
 
     /// Reads frames until `done` holds, or fails after `limit`.
@@ -250,8 +371,8 @@ impl Device {
     pub async fn close(mut self) {
         let _ = self.flush().await;
         let leave = self.session.leave_frame();
-        let _ = self.ws.send(WsMessage::Binary(leave.into())).await;
-        let _ = self.ws.close(None).await;
+        let _ = self.ws.send(leave);
+        self.ws.close().await;
     }
 
     /// Carries out the session's actions; frames to send join the outgoing queue.
@@ -264,6 +385,10 @@ impl Device {
                     document_id,
                     message,
                 } => {
+                    if self.forgotten.contains(&document_id) {
+                        self.session.forget_document(&document_id);
+                        continue;
+                    }
                     if Some(document_id) != self.doc_id {
                         bail!("a sync message for document {document_id}, not opened here");
                     }

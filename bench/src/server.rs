@@ -41,12 +41,10 @@ pub fn check_binary(path: &Path) -> anyhow::Result<PathBuf> {
     )
 }
 
-/// Device tokens, and the club they belong to.
+/// Device tokens of the demo club.
 pub struct Tokens {
     /// One per 8 simulated devices.
     tokens: Vec<String>,
-    /// The demo club's document, which every member may read.
-    pub club_document: DocumentId,
 }
 
 impl Tokens {
@@ -69,80 +67,134 @@ pub struct ServerProcess {
     pub addr: SocketAddr,
     /// Demo invite codes by person ("Volunteer Lee", ...).
     invites: BTreeMap<String, String>,
+    /// The flags given besides `--demo`, `--listen` and `--data-dir`.
+    extra: Vec<String>,
+}
+
+/// Starts `clubsync-server --demo` on a data directory; returns the process, its address and
+/// the demo invites it printed.
+fn spawn(
+    bin: &Path,
+    data_dir: &Path,
+    extra: &[String],
+) -> anyhow::Result<(Child, SocketAddr, BTreeMap<String, String>)> {
+    let mut child = Command::new(bin)
+        .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        // Quiet unless the caller asks for the server's logs (CLUBSYNC_LOG=debug).
+        .env(
+            "CLUBSYNC_LOG",
+            std::env::var("CLUBSYNC_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    let stdout = child
+        .stdout
+        .take()
+        .context("the server's standard output is not piped")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut addr = None;
+    let mut invites = BTreeMap::new();
+    loop {
+        let line = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("the server did not print its address and invites within 60 s");
+            }
+        };
+        if let Some(rest) = line.strip_prefix("clubsync-server listening on ") {
+            let (_, a) = rest
+                .split_once("://")
+                .with_context(|| format!("an address without a scheme: {rest:?}"))?;
+            addr = Some(
+                a.parse()
+                    .with_context(|| format!("not an address: {a:?}"))?,
+            );
+        }
+        for name in DEMO_VOLUNTEERS {
+            if let Some(rest) = line.trim_start().strip_prefix(name)
+                && let Some(code) = rest.split_whitespace().last()
+            {
+                invites.insert(name.to_owned(), code.to_owned());
+            }
+        }
+        if line.starts_with("Stop the server") {
+            break;
+        }
+    }
+    // Keep draining its output so the server never blocks on a full pipe.
+    std::thread::spawn(move || while rx.recv().is_ok() {});
+    let addr = addr.context("the server printed no address")?;
+    Ok((child, addr, invites))
+}
+
+/// Asks a child process to stop with SIGTERM (through `kill`, as the workspace forbids
+/// `unsafe`), waits up to 30 s for it, then kills it.
+pub fn terminate(child: &mut Child) {
+    let asked = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    if asked {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl ServerProcess {
     /// Starts `clubsync-server --demo` in a new temporary data directory and waits until it
     /// has printed its address and invites.
     pub fn start(bin: &Path) -> anyhow::Result<Self> {
+        Self::start_with(bin, &[])
+    }
+
+    /// The same, with more flags for the server (such as `--idle-unload-secs 5`).
+    pub fn start_with(bin: &Path, extra: &[String]) -> anyhow::Result<Self> {
         let data_dir = tempfile::Builder::new()
             .prefix("clubsync-bench-")
             .tempdir()
             .context("cannot make a temporary data directory")?;
-        let mut child = Command::new(bin)
-            .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir.path())
-            // Quiet unless the caller asks for the server's logs (CLUBSYNC_LOG=debug).
-            .env(
-                "CLUBSYNC_LOG",
-                std::env::var("CLUBSYNC_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
-        let stdout = child
-            .stdout
-            .take()
-            .context("the server's standard output is not piped")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut addr = None;
-        let mut invites = BTreeMap::new();
-        loop {
-            let line = match rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) => line,
-                Err(_) => {
-                    let _ = child.kill();
-                    bail!("the server did not print its address and invites within 60 s");
-                }
-            };
-            if let Some(rest) = line.strip_prefix("clubsync-server listening on ") {
-                let (_, a) = rest
-                    .split_once("://")
-                    .with_context(|| format!("an address without a scheme: {rest:?}"))?;
-                addr = Some(
-                    a.parse()
-                        .with_context(|| format!("not an address: {a:?}"))?,
-                );
-            }
-            for name in DEMO_VOLUNTEERS {
-                if let Some(rest) = line.trim_start().strip_prefix(name)
-                    && let Some(code) = rest.split_whitespace().last()
-                {
-                    invites.insert(name.to_owned(), code.to_owned());
-                }
-            }
-            if line.starts_with("Stop the server") {
-                break;
-            }
-        }
-        // Keep draining its output so the server never blocks on a full pipe.
-        std::thread::spawn(move || while rx.recv().is_ok() {});
+        let (child, addr, invites) = spawn(bin, data_dir.path(), extra)?;
         Ok(Self {
             child,
             bin: bin.to_owned(),
             data_dir,
-            addr: addr.context("the server printed no address")?,
+            addr,
             invites,
+            extra: extra.to_vec(),
         })
+    }
+
+    /// Stops the server gracefully (SIGTERM: every document committed and unloaded) and starts
+    /// it again on the same data directory, on a new port: device tokens stay valid, and
+    /// documents are loaded from the store when first asked for.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        terminate(&mut self.child);
+        let (child, addr, invites) = spawn(&self.bin, self.data_dir.path(), &self.extra)?;
+        self.child = child;
+        self.addr = addr;
+        self.invites = invites;
+        Ok(())
     }
 
     /// The process id, for reading its memory.
@@ -172,16 +224,11 @@ impl ServerProcess {
             codes.push(self.admin_invite(codes.len())?);
         }
         let mut tokens = Vec::with_capacity(needed);
-        let mut club_document = None;
         for (i, code) in codes.iter().enumerate() {
-            let (token, club) = self.redeem(code, &format!("bench device {i}")).await?;
+            let (token, _club) = self.redeem(code, &format!("bench device {i}")).await?;
             tokens.push(token);
-            club_document = Some(club);
         }
-        Ok(Tokens {
-            tokens,
-            club_document: club_document.context("no invite was redeemed")?,
-        })
+        Ok(Tokens { tokens })
     }
 
     /// One invite code per device, for devices that join as a phone does (redeeming the code
@@ -264,20 +311,6 @@ impl ServerProcess {
         Ok((token.to_owned(), club))
     }
 
-    /// The server's resident memory (VmRSS), in bytes.
-    pub fn resident_bytes(&self) -> anyhow::Result<u64> {
-        let path = format!("/proc/{}/status", self.pid());
-        let status =
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
-        let kib: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .with_context(|| format!("no VmRSS line in {path}"))?;
-        Ok(kib * 1024)
-    }
-
     /// CPU time the server has used so far (user and system, all threads).
     pub fn cpu_time(&self) -> anyhow::Result<Duration> {
         cpu_time_of(&self.pid().to_string())
@@ -304,6 +337,19 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The resident memory (VmRSS in `/proc/PID/status`) of a process, in bytes.
+pub fn resident_bytes_of(pid: u32) -> anyhow::Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .with_context(|| format!("no VmRSS line in {path}"))?;
+    Ok(kib * 1024)
 }
 
 /// CPU time (user and system, all threads) of a process, `self` or a pid, from

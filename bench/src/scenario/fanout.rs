@@ -1,24 +1,28 @@
-//! `fanout`: one writer records donations in a street collection that M subscribers sync; the
-//! latency from the writer's commit to each subscriber receiving the change (a sync message
-//! whose heads include it), p50 and p99 (target: p99 under 50 ms).
+//! `fanout` (S2): one writer records donations in a street collection that M subscribers sync;
+//! the latency from the writer's commit to each subscriber receiving the change (a sync message
+//! whose heads include it), p50 and p99 (target: p99 under 50 ms, and at least 3x better than
+//! the reference server).
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use automerge::ChangeHash;
+use automerge::{Automerge, ChangeHash};
 use clubsync_protocol::DocumentId;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use super::{CONNECT_CONCURRENCY, ensure_open_files};
 use crate::device::Device;
 use crate::records::{new_collection, record_donation};
-use crate::report::{Table, ms, percentile, verdict};
-use crate::server::{ServerProcess, cpu_time_of};
+use crate::report::{Better, CompareTable, Number, percentile, verdict};
+use crate::server::cpu_time_of;
+use crate::target::{Pair, Servers, Target};
 
 /// The target of issue 4.
 const TARGET_P99: Duration = Duration::from_millis(50);
+
+/// The target of issue 6: at least this many times better than the reference.
+const TARGET_RATIO: f64 = 3.0;
 
 /// How long one donation may take to reach every subscriber before the run fails.
 const ROUND_LIMIT: Duration = Duration::from_secs(60);
@@ -28,25 +32,119 @@ const ROUND_LIMIT: Duration = Duration::from_secs(60);
 const ACK_GRACE: Duration = Duration::from_secs(2);
 
 /// The change subscribers look for: (donation number, change hash).
-type Target = Option<(u64, ChangeHash)>;
+type Wanted = Option<(u64, ChangeHash)>;
 
 /// A subscriber has donation `.0` since `.1` (or failed).
 type Arrival = anyhow::Result<(u64, Instant)>;
 
-/// Runs the scenario and prints its table.
-pub async fn run(bin: &Path, subscribers: usize, donations: usize) -> anyhow::Result<()> {
-    ensure_open_files(subscribers + 1)?;
-    let server = ServerProcess::start(bin)?;
-    let tokens = server.tokens_for(subscribers + 1).await?;
+/// What one server did.
+struct Fanout {
+    /// Every (donation, subscriber) latency, sorted.
+    latencies: Vec<Duration>,
+    /// The writer's acknowledgements, sorted.
+    acks: Vec<Duration>,
+    server_cpu: Duration,
+    bench_cpu: Duration,
+    run_time: Duration,
+}
 
-    // 1. The writer creates the collection and the server commits it.
+/// Runs the scenario against each server and prints its table.
+pub async fn run(servers: &Servers, subscribers: usize, donations: usize) -> anyhow::Result<()> {
+    ensure_open_files(subscribers + 1)?;
     let collection = DocumentId::random();
-    let mut writer = Device::connect(&server.ws_url(tokens.for_device(0)?))
+    let base = new_collection("Fan-out, High Street")?;
+    let mut results = Pair::default();
+    for kind in servers.kinds() {
+        eprintln!("fanout: {subscribers} subscribers of {kind}...");
+        let mut target = servers.start(kind, &[])?;
+        let result = measure(&mut target, subscribers, donations, collection, &base)
+            .await
+            .with_context(|| format!("fanout against {kind}"))?;
+        results.set(kind, result);
+    }
+
+    let per = |d: Duration| d / donations.max(1) as u32;
+    let (ours, theirs) = results.get(|r| percentile(&r.latencies, 99.0));
+    let target = match (ours, theirs) {
+        (Some(ours), Some(theirs)) => format!(
+            "under 50 ms: {}; 3x better than the reference: {}",
+            verdict(ours < TARGET_P99),
+            verdict(ours.as_secs_f64() * TARGET_RATIO <= theirs.as_secs_f64())
+        ),
+        (Some(ours), None) => format!("under 50 ms: {}", verdict(ours < TARGET_P99)),
+        _ => "under 50 ms, 3x better than the reference".into(),
+    };
+    let mut table = CompareTable::new(format!(
+        "S2 fanout: 1 writer, {subscribers} subscribers, {donations} donations"
+    ));
+    table.row(
+        "deliveries measured",
+        results.get(|r| Number(r.latencies.len() as f64)),
+        Better::Neither,
+        "",
+    );
+    table.row(
+        "latency p50",
+        results.get(|r| percentile(&r.latencies, 50.0)),
+        Better::Lower,
+        "",
+    );
+    table.row("latency p99", (ours, theirs), Better::Lower, target);
+    table.row(
+        "latency max",
+        results.get(|r| percentile(&r.latencies, 100.0)),
+        Better::Lower,
+        "",
+    );
+    table.row(
+        "writer's change acknowledged (server's heads include it), p50",
+        results.get(|r| percentile(&r.acks, 50.0)),
+        Better::Lower,
+        "",
+    );
+    table.row(
+        "donations never acknowledged to the writer",
+        results.get(|r| Number((donations - r.acks.len()) as f64)),
+        Better::Neither,
+        "0",
+    );
+    table.row(
+        "server CPU per donation (all its threads)",
+        results.get(|r| per(r.server_cpu)),
+        Better::Lower,
+        "",
+    );
+    table.row(
+        "bench clients' CPU per donation (all subscribers)",
+        results.get(|r| per(r.bench_cpu)),
+        Better::Lower,
+        "",
+    );
+    table.row(
+        "donations per second (each waits for every subscriber)",
+        results.get(|r| Number(donations as f64 / r.run_time.as_secs_f64())),
+        Better::Higher,
+        "",
+    );
+    table.print();
+    Ok(())
+}
+
+/// Runs the fan-out against one server.
+async fn measure(
+    target: &mut Target,
+    subscribers: usize,
+    donations: usize,
+    collection: DocumentId,
+    base: &Automerge,
+) -> anyhow::Result<Fanout> {
+    target.prepare(subscribers + 1).await?;
+
+    // 1. The writer puts the collection on the server.
+    let mut writer = Device::connect(&target.url(0)?)
         .await
         .context("the writer connects")?;
-    writer
-        .open(collection, new_collection("Fan-out, High Street")?)
-        .await?;
+    writer.open(collection, base.clone()).await?;
     writer
         .until(Duration::from_secs(30), Device::in_sync)
         .await
@@ -54,14 +152,14 @@ pub async fn run(bin: &Path, subscribers: usize, donations: usize) -> anyhow::Re
 
     // 2. The subscribers connect and sync it.
     eprintln!("connecting {subscribers} subscribers...");
-    let (target_tx, target_rx) = watch::channel::<Target>(None);
+    let (target_tx, target_rx) = watch::channel::<Wanted>(None);
     let (arrival_tx, mut arrivals) = mpsc::unbounded_channel::<Arrival>();
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<anyhow::Result<()>>();
     let (stop_tx, stop_rx) = watch::channel(false);
     let gate = Arc::new(Semaphore::new(CONNECT_CONCURRENCY));
     let mut tasks = Vec::with_capacity(subscribers);
     for i in 1..=subscribers {
-        let url = server.ws_url(tokens.for_device(i)?);
+        let url = target.url(i)?;
         let (gate, ready, arrival) = (gate.clone(), ready_tx.clone(), arrival_tx.clone());
         let (target, stop) = (target_rx.clone(), stop_rx.clone());
         tasks.push(tokio::spawn(async move {
@@ -94,7 +192,7 @@ pub async fn run(bin: &Path, subscribers: usize, donations: usize) -> anyhow::Re
     let mut latencies = Vec::with_capacity(subscribers * donations);
     let mut acks = Vec::with_capacity(donations);
     let run_started = Instant::now();
-    let server_cpu = server.cpu_time()?;
+    let server_cpu = target.cpu_time()?;
     let bench_cpu = cpu_time_of("self")?;
     for seq in 1..=donations as u64 {
         let hash = record_donation(&mut writer.doc, 100 + seq as i64, "fan-out writer")?;
@@ -137,7 +235,7 @@ pub async fn run(bin: &Path, subscribers: usize, donations: usize) -> anyhow::Re
         acks.extend(acked);
     }
     let run_time = run_started.elapsed();
-    let server_cpu = server.cpu_time()?.saturating_sub(server_cpu);
+    let server_cpu = target.cpu_time()?.saturating_sub(server_cpu);
     let bench_cpu = cpu_time_of("self")?.saturating_sub(bench_cpu);
     let _ = stop_tx.send(true);
     for task in tasks {
@@ -147,52 +245,20 @@ pub async fn run(bin: &Path, subscribers: usize, donations: usize) -> anyhow::Re
 
     latencies.sort_unstable();
     acks.sort_unstable();
-    let p99 = percentile(&latencies, 99.0);
-    let mut table = Table::new(format!(
-        "fanout: 1 writer, {subscribers} subscribers, {donations} donations"
-    ));
-    table.row("deliveries measured", latencies.len().to_string(), "");
-    table.row("latency p50", ms(percentile(&latencies, 50.0)), "");
-    table.row(
-        "latency p99",
-        ms(p99),
-        &format!("under 50 ms: {}", verdict(p99 < TARGET_P99)),
-    );
-    table.row("latency max", ms(percentile(&latencies, 100.0)), "");
-    table.row(
-        "writer's change committed and acknowledged, p50",
-        ms(percentile(&acks, 50.0)),
-        "",
-    );
-    table.row(
-        "donations never acknowledged to the writer",
-        (donations - acks.len()).to_string(),
-        "0",
-    );
-    table.row(
-        "server CPU per donation (all its threads)",
-        ms(server_cpu / donations.max(1) as u32),
-        "",
-    );
-    table.row(
-        "bench clients' CPU per donation (all subscribers)",
-        ms(bench_cpu / donations.max(1) as u32),
-        "",
-    );
-    table.row(
-        "donations per second (each waits for every subscriber)",
-        format!("{:.1}", donations as f64 / run_time.as_secs_f64()),
-        "",
-    );
-    table.print();
-    Ok(())
+    Ok(Fanout {
+        latencies,
+        acks,
+        server_cpu,
+        bench_cpu,
+        run_time,
+    })
 }
 
 /// A subscriber: applies what the server sends, and reports when a frame brings the change the
 /// writer is waiting on.
 async fn subscribe(
     mut device: Device,
-    target: watch::Receiver<Target>,
+    target: watch::Receiver<Wanted>,
     arrival: mpsc::UnboundedSender<Arrival>,
     mut stop: watch::Receiver<bool>,
 ) {

@@ -1,7 +1,17 @@
-//! The scenarios, and what they share: enough open files, and connecting many devices.
+//! The scenarios, and what they share: enough open files, connecting many devices, and putting
+//! a document on a server.
 //!
-//! - `idle`: memory per idle connection.
-//! - `fanout`: latency from one writer to many subscribers of one document.
+//! Against clubsync-server and the reference automerge-repo sync server in the same run (issue
+//! 6), one server after the other:
+//!
+//! - `idle` (S1): memory per idle connection.
+//! - `fanout` (S2): latency from one writer to many subscribers of one document.
+//! - `storm` (S3): devices holding offline changes reconnect at once.
+//! - `pull` (S4): a new device pulls a large collection.
+//! - `many_docs` (S5): many documents touched once, then memory after the idle timeout.
+//!
+//! Against clubsync-server alone:
+//!
 //! - `commit`: changes persisted per second, and changes per commit (group commit).
 //! - `converge`: real devices (`clubsync-client`) that recorded offline reconnect at once; the
 //!   time until all hold everything, against automerge merging the same data alone.
@@ -10,8 +20,18 @@ pub mod commit;
 pub mod converge;
 pub mod fanout;
 pub mod idle;
+pub mod many_docs;
+pub mod pull;
+pub mod storm;
 
-use anyhow::bail;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use automerge::Automerge;
+use clubsync_protocol::DocumentId;
+
+use crate::device::Device;
+use crate::target::Target;
 
 /// Descriptors the bench needs besides one per connection (the runtime, the server's pipes,
 /// HTTP requests, the admin commands).
@@ -47,3 +67,23 @@ pub fn ensure_open_files(connections: usize) -> anyhow::Result<()> {
 /// How many devices connect at once while a scenario sets up (the rest wait their turn), so
 /// the server's accept queue never overflows.
 pub const CONNECT_CONCURRENCY: usize = 64;
+
+/// Puts a document on a server: device `device` connects, offers `doc` under `id`, waits until
+/// the server's heads are the document's (for clubsync-server: committed), and leaves.
+pub async fn seed(
+    target: &Target,
+    device: usize,
+    id: DocumentId,
+    doc: Automerge,
+) -> anyhow::Result<()> {
+    let mut seeder = Device::connect(&target.url(device)?)
+        .await
+        .context("the seeding device connects")?;
+    seeder.open(id, doc).await?;
+    seeder
+        .until(Duration::from_secs(120), Device::in_sync)
+        .await
+        .context("the seeded document reaches the server")?;
+    seeder.close().await;
+    Ok(())
+}
