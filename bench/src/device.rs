@@ -15,6 +15,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
@@ -288,6 +289,34 @@ impl Device {
                 .map_err(|_| anyhow!("not done within {limit:?}"))??;
         }
         Ok(())
+    }
+
+    /// Like [`Device::until`], but when the connection is lost it connects again and carries
+    /// on from what it holds, as a real client does (automerge-repo's websocket client retries
+    /// too), counting each time in `lost`; fails after `max_lost` in all.
+    pub async fn until_reconnecting(
+        mut self,
+        url: &str,
+        limit: Duration,
+        done: impl Fn(&Self) -> bool,
+        lost: &AtomicU64,
+        max_lost: u64,
+    ) -> anyhow::Result<Self> {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !done(&self) {
+            match tokio::time::timeout_at(deadline, self.next()).await {
+                Err(_) => bail!("not done within {limit:?}"),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    if lost.fetch_add(1, Ordering::Relaxed) + 1 > max_lost {
+                        return Err(e.context(format!("more than {max_lost} connections lost")));
+                    }
+                    eprintln!("a device lost its connection ({e:#}); it connects again");
+                    self = self.reconnect(url).await?;
+                }
+            }
+        }
+        Ok(self)
     }
 
     /// The document it syncs, once opened.

@@ -207,6 +207,18 @@ impl Target {
         cpu_time_of(&self.pid().to_string())
     }
 
+    /// How many documents the server has loaded: clubsync-server's `clubsync_loaded_documents`
+    /// gauge; `None` for the reference server, which has no such figure (it keeps every
+    /// document it has seen).
+    pub async fn loaded_documents(&self) -> anyhow::Result<Option<u64>> {
+        match self {
+            Target::Clubsync { process, .. } => {
+                Ok(Some(process.metric("clubsync_loaded_documents").await?))
+            }
+            Target::Reference(_) => Ok(None),
+        }
+    }
+
     /// Stops the server gracefully and starts it again on the same data directory (a new
     /// port; tokens stay valid).
     pub fn restart(&mut self) -> anyhow::Result<()> {

@@ -5,8 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use clubsync_core::store::{DocumentStore, SqliteStore};
 use clubsync_protocol::DocumentId;
-use common::records::{new_collection, record_donation};
+use common::records::{amounts, new_collection, record_donation};
 use common::{LIMIT, QUIET, ServerProcess, connect, http};
 
 fn metric(text: &str, name: &str) -> Option<f64> {
@@ -114,4 +115,31 @@ async fn sigterm_closes_devices_with_going_away_and_keeps_everything() {
         .await;
     let closed = phone.seen.closed.clone().expect("closed");
     assert!(closed.starts_with("1001"), "{closed}");
+}
+
+#[tokio::test]
+async fn a_stopped_server_leaves_its_documents_compacted_for_a_fast_load() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+        .await
+        .expect("connects");
+    let collection = DocumentId::random();
+    phone.docs.insert(collection, new_collection("Compacted"));
+    phone.sync(QUIET, LIMIT).await;
+    // Three more syncs, each bringing one donation: the server stores a chunk for each.
+    for pence in [101, 102, 103] {
+        let doc = phone.docs.get_mut(&collection).expect("the collection");
+        record_donation(doc, pence);
+        phone.sync(QUIET, LIMIT).await;
+    }
+    let status = server.terminate();
+    assert!(status.success(), "exit status {status}");
+
+    let store = SqliteStore::open(dir.path().join("documents.sqlite")).expect("the server's store");
+    let size = store.stored_size(&collection).expect("its size");
+    assert_eq!(size.chunks, 0, "chunks left unfolded: {size:?}");
+    assert!(size.bytes > 0);
+    let doc = store.load(&collection).expect("loads").expect("stored");
+    assert_eq!(amounts(&doc), [101, 102, 103].into_iter().collect());
 }

@@ -60,6 +60,11 @@ pub async fn run(servers: &Servers, subscribers: usize, donations: usize) -> any
         let result = measure(&mut target, subscribers, donations, collection, &base)
             .await
             .with_context(|| format!("fanout against {kind}"))?;
+        eprintln!(
+            "fanout against {kind}: p50 {}, p99 {}",
+            crate::report::ms(percentile(&result.latencies, 50.0)),
+            crate::report::ms(percentile(&result.latencies, 99.0))
+        );
         results.set(kind, result);
     }
 

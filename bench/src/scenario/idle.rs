@@ -45,6 +45,10 @@ pub async fn run(servers: &Servers, connections: usize, settle: Duration) -> any
         let result = measure(&mut target, connections, collection, &base, settle)
             .await
             .with_context(|| format!("idle against {kind}"))?;
+        eprintln!(
+            "idle against {kind}: {} per connection",
+            crate::report::bytes(result.per_connection)
+        );
         results.set(kind, result);
     }
 

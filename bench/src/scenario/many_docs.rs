@@ -8,6 +8,8 @@
 //! then all disconnect. The resident memory is read before the first connection (the baseline),
 //! right after the last disconnection, and after the idle timeout plus a margin.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -23,6 +25,9 @@ use crate::target::{Kind, Pair, Servers, Target};
 
 /// The target of issue 6: within this share above the idle baseline.
 const TARGET_GROWTH: f64 = 0.2;
+
+/// How many connections the writers may lose, all together, before the run fails.
+const MAX_LOST: u64 = 1_000;
 
 /// When the memory is read: the server is left alone `settle` before the baseline and after
 /// the last device left, and the last reading is `margin` past the idle timeout (unloading and
@@ -41,6 +46,12 @@ struct ManyDocs {
     loaded: u64,
     after: u64,
     touch_time: Duration,
+    /// Connections lost while the documents were made (the device connected again).
+    lost: u64,
+    /// Documents loaded in the server when the last device left, and after the idle timeout
+    /// (clubsync-server's /metrics; none for the reference).
+    loaded_documents: Option<u64>,
+    documents_after: Option<u64>,
 }
 
 /// Runs the scenario and prints its table.
@@ -76,6 +87,13 @@ pub async fn run(
         let result = measure(&mut target, &docs, writers, waits.settle, wait)
             .await
             .with_context(|| format!("many-docs against {kind}"))?;
+        eprintln!(
+            "many-docs against {kind}: baseline {}, after the last device left {}, after the \
+             idle timeout {}",
+            crate::report::bytes(result.baseline as f64),
+            crate::report::bytes(result.loaded as f64),
+            crate::report::bytes(result.after as f64)
+        );
         results.set(kind, result);
     }
 
@@ -103,6 +121,27 @@ pub async fn run(
             waits.settle.as_secs_f64()
         ),
         results.get(|r| Bytes(r.loaded as f64)),
+        Better::Lower,
+        "",
+    );
+    let loaded = |n: Option<u64>| n.map_or_else(|| "all (never unloads)".into(), |n| n.to_string());
+    let (c, r) = results.get(|r| {
+        format!(
+            "{} / {}",
+            loaded(r.loaded_documents),
+            loaded(r.documents_after)
+        )
+    });
+    table.text(
+        "documents loaded in the server, when the last device left / after the idle timeout \
+         (clubsync's /metrics)",
+        c.unwrap_or_else(|| "not run".into()),
+        r.unwrap_or_else(|| "not run".into()),
+        "",
+    );
+    table.row(
+        "connections lost while making them (the device connected again)",
+        results.get(|r| Number(r.lost as f64)),
         Better::Lower,
         "",
     );
@@ -166,11 +205,13 @@ async fn measure(
     let baseline = target.resident_bytes()?;
 
     let started = Instant::now();
+    let lost = Arc::new(AtomicU64::new(0));
     let mut tasks = JoinSet::new();
     let share = docs.len().div_ceil(writers);
     for (w, mine) in docs.chunks(share).enumerate() {
         let url = target.url(w)?;
         let mine = mine.to_vec();
+        let lost = lost.clone();
         tasks.spawn(async move {
             let mut device = Device::connect(&url)
                 .await
@@ -178,8 +219,14 @@ async fn measure(
             for (id, bytes) in mine {
                 let doc = Automerge::load(&bytes).context("loading a made document")?;
                 device.open(id, doc).await?;
-                device
-                    .until(Duration::from_secs(120), Device::in_sync)
+                device = device
+                    .until_reconnecting(
+                        &url,
+                        Duration::from_secs(120),
+                        Device::in_sync,
+                        &lost,
+                        MAX_LOST,
+                    )
                     .await
                     .with_context(|| format!("writer {w}: document {id} reaches the server"))?;
             }
@@ -194,12 +241,17 @@ async fn measure(
     let touch_time = started.elapsed();
     tokio::time::sleep(settle).await;
     let loaded = target.resident_bytes()?;
+    let loaded_documents = target.loaded_documents().await?;
     tokio::time::sleep(wait.saturating_sub(settle)).await;
     let after = target.resident_bytes()?;
+    let documents_after = target.loaded_documents().await?;
     Ok(ManyDocs {
         baseline,
         loaded,
         after,
         touch_time,
+        lost: lost.load(Ordering::Relaxed),
+        loaded_documents,
+        documents_after,
     })
 }

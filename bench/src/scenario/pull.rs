@@ -34,6 +34,10 @@ struct Pull {
     warm: Vec<Duration>,
     /// Each pull just after a restart, in order.
     cold: Vec<Duration>,
+    /// The server's CPU time during each warm pull.
+    warm_cpu: Vec<Duration>,
+    /// The server's CPU time during each cold pull (loading included).
+    cold_cpu: Vec<Duration>,
     /// Bytes the pulling device received (the last pull).
     received: u64,
     /// The server's resident memory after the warm pulls.
@@ -94,10 +98,13 @@ pub async fn run(
                 round + 1,
                 target.kind()
             );
+            let cpu = target.cpu_time()?;
             let (took, bytes) = pull(target, 1 + round, collection, &heads)
                 .await
                 .with_context(|| format!("a warm pull from {}", target.kind()))?;
+            result.warm_cpu.push(target.cpu_time()?.saturating_sub(cpu));
             result.warm.push(took);
+            eprintln!("  {:.2} s", took.as_secs_f64());
             result.received = bytes;
         }
     }
@@ -112,10 +119,13 @@ pub async fn run(
                 target.kind()
             );
             target.restart()?;
+            let cpu = target.cpu_time()?;
             let (took, bytes) = pull(target, 1 + pulls + round, collection, &heads)
                 .await
                 .with_context(|| format!("a cold pull from {}", target.kind()))?;
+            result.cold_cpu.push(target.cpu_time()?.saturating_sub(cpu));
             result.cold.push(took);
+            eprintln!("  {:.2} s", took.as_secs_f64());
             result.received = bytes;
         }
     }
@@ -149,6 +159,18 @@ pub async fn run(
         cold,
         Better::Lower,
         verdict_of(cold),
+    );
+    table.row(
+        "server CPU during a pull, loaded (median)",
+        results.get(|r| median(&r.warm_cpu)),
+        Better::Lower,
+        "",
+    );
+    table.row(
+        "server CPU during a pull after a restart (median)",
+        results.get(|r| median(&r.cold_cpu)),
+        Better::Lower,
+        "",
     );
     let all = |r: &Pull| -> String {
         r.warm

@@ -35,6 +35,8 @@ pub struct StoredSize {
     pub bytes: u64,
     /// Chunks not yet folded into the snapshot.
     pub chunks: u64,
+    /// Bytes of those chunks (the rest of `bytes` is the snapshot).
+    pub chunk_bytes: u64,
 }
 
 /// Where documents and sync states are kept.

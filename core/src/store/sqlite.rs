@@ -214,6 +214,7 @@ impl DocumentStore for SqliteStore {
         Ok(StoredSize {
             bytes: u64::try_from(chunk_bytes + snapshot_bytes).unwrap_or(0),
             chunks: u64::try_from(chunks).unwrap_or(0),
+            chunk_bytes: u64::try_from(chunk_bytes).unwrap_or(0),
         })
     }
 
