@@ -25,7 +25,8 @@ pub type ConnId = u64;
 /// What documents and the server send to a connection.
 ///
 /// The large payloads are boxed: every connection's queue allocates room for 32 items when it
-/// is made, so the item's size is paid on every idle connection (about 5 KiB unboxed).
+/// is made, so the item's size is paid on every idle connection (boxing them saved 3 KiB of
+/// the 14.6 KiB an idle connection cost, BENCHMARKS.md S1).
 #[derive(Debug)]
 pub enum Outbound {
     /// A sync message for the peer.

@@ -20,7 +20,7 @@ use tracing_subscriber::EnvFilter;
 /// jemalloc, which gives freed memory back to the OS (a background thread purges within about a
 /// second, set in .cargo/config.toml). With glibc's malloc a server that loaded and then
 /// unloaded 20,000 documents stayed at its peak of 849 MiB; with jemalloc it falls back to
-/// 82 MiB (BENCHMARKS.md, S5).
+/// 72 MiB (BENCHMARKS.md, S5).
 #[cfg(all(unix, not(target_env = "musl")))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
