@@ -399,33 +399,54 @@ mod tests {
         panic!("did not settle");
     }
 
+    /// A document of a fixed actor whose changes are committed at a fixed time, so their hashes
+    /// (and so every bloom filter that holds them) are the same in every run.
+    fn fixed_doc(actor: u8) -> Automerge {
+        Automerge::new().with_actor(automerge::ActorId::from([actor; 16]))
+    }
+
+    /// Puts `key` in `doc` as one change, committed at time 0.
+    fn put_fixed(doc: &mut Automerge, key: &str) {
+        let mut tx = doc.transaction();
+        tx.put(ROOT, key, 1).expect("put");
+        tx.commit_with(automerge::transaction::CommitOptions::default().with_time(0));
+    }
+
     #[test]
     fn a_writer_is_told_its_change_is_saved_even_when_its_next_message_came_first() {
+        // Every actor id and commit time is fixed. With random ones the test failed about one
+        // run in fifty: after `settle`, each phone holds the server's last bloom filter (of the
+        // change "start"), and a phone leaves out of its next message any change that the
+        // filter seems to hold. About one new change in a hundred is such a false positive
+        // (measured: 72 of A's and 56 of B's 5,000 first messages carried no change), so there
+        // was sometimes nothing to relay yet, or nothing of A's to receive. automerge's sync
+        // sends the change one round later, when the server asks for the heads it lacks:
+        // nothing is lost, but this test's story needs the change in the first message.
+        //
         // 1. Two phones and the server share a document.
-        let mut server = doc_with("start");
+        let mut server = fixed_doc(1);
+        put_fixed(&mut server, "start");
         let mut sync = DocumentSync::new();
         sync.add_peer("a", Permission::ReadWrite, None);
         sync.add_peer("b", Permission::ReadWrite, None);
-        let (mut a, mut a_state) = (Automerge::new(), sync::State::new());
-        let (mut b, mut b_state) = (Automerge::new(), sync::State::new());
+        let (mut a, mut a_state) = (fixed_doc(0xa), sync::State::new());
+        let (mut b, mut b_state) = (fixed_doc(0xb), sync::State::new());
         settle(&mut sync, &mut server, "a", &mut a, &mut a_state);
         settle(&mut sync, &mut server, "b", &mut b, &mut b_state);
 
         // 2. Phone A records a donation and sends it.
-        let mut tx = a.transaction();
-        tx.put(ROOT, "a1", 1).expect("put");
-        tx.commit();
+        put_fixed(&mut a, "a1");
         let m1 = a
             .generate_sync_message(&mut a_state)
             .expect("A sends its change");
+        assert_eq!(m1.changes.len(), 1, "A's message carries its donation");
 
         // 3. Phone B's donation reaches the server first, is committed and relayed to A.
-        let mut tx = b.transaction();
-        tx.put(ROOT, "b1", 1).expect("put");
-        tx.commit();
+        put_fixed(&mut b, "b1");
         let from_b = b
             .generate_sync_message(&mut b_state)
             .expect("B sends its change");
+        assert_eq!(from_b.changes.len(), 1, "B's message carries its donation");
         sync.receive(&"b", false, from_b, &mut server)
             .expect("valid");
         sync.committed();
@@ -502,3 +523,4 @@ mod tests {
         assert!(observer.get(ROOT, "real").expect("read").is_some());
     }
 }
+
