@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use clubsync_core::club::Member;
 
 use crate::clock::now_ms;
-use crate::doc_actor::{ClubEdit, DocCommand};
+use crate::documents::{ClubEdit, DocCommand};
 use crate::identity::IdentityError;
 use crate::state::AppState;
 

@@ -7,40 +7,16 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use automerge::sync;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
-use clubsync_protocol::message::{Ephemeral, PeerMetadata};
+use clubsync_protocol::message::PeerMetadata;
 use clubsync_protocol::{Access, DocumentId, ProtocolError, ServerAction, ServerConnection};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tracing::{debug, info};
 
-use crate::doc_actor::{DocCommand, PeerInfo};
+use crate::documents::{ConnId, DocCommand, Outbound, Outbox, PeerInfo};
 use crate::identity::{self, DeviceRecord};
 use crate::state::AppState;
-
-/// A connection's number, unique for the server's lifetime.
-pub type ConnId = u64;
-
-/// What documents and the server send to a connection.
-///
-/// The large payloads are boxed: every connection's queue allocates room for 32 items when it
-/// is made, so the item's size is paid on every idle connection (boxing them saved 3 KiB of
-/// the 14.6 KiB an idle connection cost, BENCHMARKS.md S1).
-#[derive(Debug)]
-pub enum Outbound {
-    /// A sync message for the peer.
-    Sync(DocumentId, Box<sync::Message>),
-    /// The document is unavailable to the peer.
-    Unavailable(DocumentId),
-    /// An ephemeral message from another connection on a document.
-    Ephemeral(Box<Ephemeral>),
-    /// End the connection with an `error` that says why.
-    Refuse(String),
-}
-
-/// The sending half of a connection's queue of [`Outbound`] items.
-pub type Outbox = mpsc::UnboundedSender<Outbound>;
 
 /// Close codes (RFC 6455).
 const CLOSE_NORMAL: u16 = 1000;
@@ -98,10 +74,13 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
         },
         state.limits.clone(),
     );
-    let peer = PeerInfo {
+    let link = Link {
+        conn,
+        peer: PeerInfo {
+            club: device.club,
+            device: device.id,
+        },
         outbox,
-        club: device.club,
-        device: device.id,
     };
     let (mut sink, mut stream) = socket.split();
     let shutdown = state.shutdown.clone();
@@ -144,16 +123,8 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
             },
             _ = shutdown.cancelled() => break (CLOSE_GOING_AWAY, "the server is shutting down".into()),
         };
-        if let Some(close) = carry_out(
-            actions,
-            &mut session,
-            &peer,
-            conn,
-            &device,
-            &state,
-            &mut sink,
-        )
-        .await
+        if let Some(close) =
+            carry_out(actions, &mut session, &link, &device, &state, &mut sink).await
         {
             break close;
         }
@@ -178,17 +149,25 @@ fn frames(frame: Option<Vec<u8>>) -> Vec<ServerAction> {
     frame.map(ServerAction::Send).into_iter().collect()
 }
 
+/// This connection as the documents know it.
+struct Link {
+    conn: ConnId,
+    peer: PeerInfo,
+    /// Where documents send their frames for this connection.
+    outbox: Outbox,
+}
+
 /// Carries out a session's actions in order. Returns the close code and reason when the
 /// connection must end.
 async fn carry_out(
     actions: Vec<ServerAction>,
     session: &mut ServerConnection,
-    peer: &PeerInfo,
-    conn: ConnId,
+    link: &Link,
     device: &DeviceRecord,
     state: &AppState,
     sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>,
 ) -> Option<(u16, String)> {
+    let conn = link.conn;
     let mut work: std::collections::VecDeque<ServerAction> = actions.into();
     while let Some(action) = work.pop_front() {
         match action {
@@ -213,11 +192,12 @@ async fn carry_out(
                 request,
                 permission,
                 message,
-            } => state.hub.send(
+            } => state.hub.send_from(
                 document_id,
+                &link.outbox,
                 DocCommand::Sync {
                     conn,
-                    peer: peer.clone(),
+                    peer: link.peer,
                     permission,
                     request,
                     message,

@@ -10,9 +10,9 @@
 //! - [`admin_api`]: the coordinators' HTTP API under `/api/club` (members, devices,
 //!   revocation, invites, documents, CSV reports), for their own club only.
 //! - [`connection`]: one websocket, driving the protocol's `ServerConnection`.
-//! - [`hub`]: loaded documents, found by id, unloaded when idle; [`doc_actor`]: one document's
-//!   task, which applies, group-commits, then acknowledges (the durability rule);
-//!   [`committer`]: one transaction for every document waiting to commit.
+//! - [`documents`]: loaded documents. Each is a sans-IO [`documents::DocumentHost`] (apply,
+//!   group-commit, then acknowledge: the durability rule) run by a thin tokio actor; the hub
+//!   finds them by id and unloads idle ones.
 //! - [`identity`]: clubs, members and roles, devices and their tokens, invites, and the registry
 //!   of documents (document -> club, kind), in the server's own SQLite file.
 //! - [`storage`]: the document store (`clubsync-core`) as the server shares it.
@@ -23,11 +23,9 @@
 pub mod admin_api;
 pub mod api;
 pub mod clock;
-pub mod committer;
 pub mod connection;
 pub mod demo;
-pub mod doc_actor;
-pub mod hub;
+pub mod documents;
 pub mod identity;
 pub mod metrics;
 pub mod routes;

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::hub::DocumentHub;
+use crate::documents::DocumentHub;
 use crate::identity::IdentityStore;
 use crate::metrics::Metrics;
 use crate::routes;

@@ -9,8 +9,7 @@ use clubsync_protocol::{Limits, PeerId, StorageId};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 
-use crate::connection::{ConnId, Outbound, Outbox};
-use crate::hub::DocumentHub;
+use crate::documents::{ConnId, DocumentHub, Outbound, Outbox};
 use crate::identity::{DeviceId, IdentityStore};
 use crate::metrics::Metrics;
 

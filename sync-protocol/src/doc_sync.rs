@@ -523,4 +523,3 @@ mod tests {
         assert!(observer.get(ROOT, "real").expect("read").is_some());
     }
 }
-

@@ -117,7 +117,7 @@ async fn load_stored(
     state: &AppState,
     document: DocumentId,
 ) -> Result<Option<Automerge>, ApiError> {
-    let storage = state.hub.inner.storage.clone();
+    let storage = state.hub.storage().clone();
     blocking(move || {
         storage
             .load(&document)

@@ -118,7 +118,7 @@ pub(super) async fn export(
         }
     };
     let identity = state.identity.clone();
-    let storage = state.hub.inner.storage.clone();
+    let storage = state.hub.storage().clone();
     let (csv, title) = blocking(move || {
         let (documents, club) = load(&identity, &storage, me.club, report, document)?;
         build(report, documents, club.as_ref())

@@ -1,12 +1,16 @@
-//! A deterministic simulated world for the protocol: one server, several clients, and a network
-//! of in-memory frame queues that the test can drop, duplicate, delay, reorder and cut.
+//! A deterministic simulated world for the server: the server's shipping document host and the
+//! protocol's connection state machines, several clients, and a network of in-memory frame
+//! queues that the test can drop, duplicate, delay, reorder and cut, with a server that can crash
+//! (also between a commit and its acknowledgement).
 //!
-//! The server side is built as the real server will be: one `ServerConnection` per connection,
-//! one `DocumentSync` per document, and a store that commits in groups. The store is a list of
-//! committed chunks per document; every sync message the server sends is checked against it, so
-//! the durability rule (never advertise uncommitted heads) is asserted on every frame.
+//! The server side is the real code (`server::Server`: `ServerConnection` per connection,
+//! `DocumentHost` per document) with an in-memory store; every sync message it sends is checked
+//! against that store, so the durability rule (never advertise uncommitted heads) is asserted on
+//! every frame.
 
 #![allow(dead_code)]
+
+mod server;
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
@@ -15,37 +19,17 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
 use clubsync_protocol::message::PeerMetadata;
 use clubsync_protocol::{
-    Access, ClientAction, ClientSession, DocumentId, DocumentSync, Limits, Message, PeerId,
-    ServerAction, ServerConnection, StorageId, codec,
+    ClientAction, ClientSession, DocumentId, Limits, Message, PeerId, StorageId, codec,
 };
-
-pub type ConnId = u32;
+use clubsync_server::identity::DeviceId;
+pub use server::{ConnId, Routed, Server};
+use uuid::Uuid;
 
 /// Which way a frame travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dir {
     ToServer,
     ToClient,
-}
-
-struct ServerDoc {
-    doc: Automerge,
-    sync: DocumentSync<ConnId>,
-    uncommitted: Vec<Vec<u8>>,
-}
-
-/// The server: connections, loaded documents and the committed store.
-pub struct Server {
-    peer: PeerId,
-    conns: BTreeMap<ConnId, ServerConnection>,
-    docs: BTreeMap<DocumentId, ServerDoc>,
-    /// What is committed, per document, as chunks (the "SQLite" of the simulation).
-    pub store: BTreeMap<DocumentId, Vec<Vec<u8>>>,
-    committed: HashSet<ChangeHash>,
-    /// Access decisions by (client peer id, document); absent means read-write.
-    pub access: BTreeMap<(String, DocumentId), Access>,
-    /// Every protocol error that closed a connection, for tests that expect some.
-    pub closes: Vec<String>,
 }
 
 struct Link {
@@ -73,15 +57,7 @@ pub struct World {
 impl World {
     pub fn new(clients: usize) -> Self {
         Self {
-            server: Server {
-                peer: PeerId::new("server").expect("valid id"),
-                conns: BTreeMap::new(),
-                docs: BTreeMap::new(),
-                store: BTreeMap::new(),
-                committed: HashSet::new(),
-                access: BTreeMap::new(),
-                closes: Vec::new(),
-            },
+            server: Server::new(),
             clients: (0..clients)
                 .map(|i| Client {
                     peer: PeerId::new(format!("device-{i}")).expect("valid id"),
@@ -138,14 +114,7 @@ impl World {
             metadata,
             Limits::default(),
         );
-        self.server.conns.insert(
-            conn,
-            ServerConnection::new(
-                self.server.peer.clone(),
-                PeerMetadata::default(),
-                Limits::default(),
-            ),
-        );
+        self.server.open_conn(conn, device_id(client));
         self.clients[client].link = Some(Link {
             conn,
             session,
@@ -157,7 +126,8 @@ impl World {
     /// Cuts a client's connection: frames in flight are lost, both ends forget the session.
     pub fn cut(&mut self, client: usize) {
         if let Some(link) = self.clients[client].link.take() {
-            self.server.drop_conn(link.conn);
+            let routed = self.server.drop_conn(link.conn);
+            self.route(routed);
         }
     }
 
@@ -229,7 +199,25 @@ impl World {
         self.route(routed);
     }
 
-    fn route(&mut self, frames: Vec<(ConnId, Option<Vec<u8>>)>) {
+    /// The server process dies (memory and uncommitted changes lost, the store kept); every
+    /// connection is cut.
+    pub fn crash_server(&mut self) {
+        self.server.crash();
+        for c in &mut self.clients {
+            c.link = None;
+        }
+    }
+
+    /// The disk finishes every waiting commit, and the server dies before any device hears of
+    /// it.
+    pub fn commit_then_crash(&mut self) {
+        self.server.commit_then_crash();
+        for c in &mut self.clients {
+            c.link = None;
+        }
+    }
+
+    fn route(&mut self, frames: Routed) {
         for (conn, frame) in frames {
             let Some(client) = self
                 .clients
@@ -290,7 +278,7 @@ impl World {
 
     /// Frames in flight anywhere, or applied changes not yet committed.
     pub fn busy(&self) -> bool {
-        self.server.docs.values().any(|d| !d.uncommitted.is_empty())
+        self.server.uncommitted()
             || self.clients.iter().any(|c| {
                 c.link
                     .as_ref()
@@ -335,162 +323,23 @@ impl World {
 
     /// The server's heads of a document.
     pub fn server_heads(&self, doc: &DocumentId) -> Vec<ChangeHash> {
-        self.server
-            .docs
-            .get(doc)
-            .map(|d| d.doc.get_heads())
-            .unwrap_or_default()
+        match self.server.in_memory(doc) {
+            Some(d) => d.get_heads(),
+            None => self.server.reloaded(doc).get_heads(),
+        }
     }
 
     /// The server's committed store loaded into a fresh document, as after a restart.
     pub fn server_reloaded(&self, doc: &DocumentId) -> Automerge {
-        let mut d = Automerge::new();
-        for chunk in self.server.store.get(doc).into_iter().flatten() {
-            d.load_incremental(chunk).expect("committed chunks load");
-        }
-        d
+        self.server.reloaded(doc)
     }
 }
 
-impl Server {
-    fn drop_conn(&mut self, conn: ConnId) {
-        self.conns.remove(&conn);
-        for d in self.docs.values_mut() {
-            d.sync.remove_peer(&conn);
-        }
-    }
-
-    fn access_for(&self, conn: ConnId, doc: DocumentId) -> Access {
-        let remote = self
-            .conns
-            .get(&conn)
-            .and_then(|c| c.remote())
-            .map(|p| p.to_string())
-            .unwrap_or_default();
-        self.access
-            .get(&(remote, doc))
-            .copied()
-            .unwrap_or(Access::ReadWrite)
-    }
-
-    /// Handles one frame; returns frames to route (`None`: close that connection).
-    fn receive(&mut self, conn: ConnId, frame: &[u8]) -> Vec<(ConnId, Option<Vec<u8>>)> {
-        let Some(c) = self.conns.get_mut(&conn) else {
-            return Vec::new();
-        };
-        let actions: VecDeque<ServerAction> = c.receive_frame(frame).into();
-        self.server_actions(conn, actions)
-    }
-
-    fn server_actions(
-        &mut self,
-        conn: ConnId,
-        mut work: VecDeque<ServerAction>,
-    ) -> Vec<(ConnId, Option<Vec<u8>>)> {
-        let mut out = Vec::new();
-        while let Some(action) = work.pop_front() {
-            match action {
-                ServerAction::Send(f) => out.push((conn, Some(f))),
-                ServerAction::Joined { .. } | ServerAction::Report(_) => {}
-                ServerAction::CheckAccess(doc) => {
-                    let access = self.access_for(conn, doc);
-                    if let Some(c) = self.conns.get_mut(&conn) {
-                        work.extend(c.access_decided(doc, access));
-                    }
-                }
-                ServerAction::Sync {
-                    document_id,
-                    request,
-                    permission,
-                    message,
-                } => {
-                    let sd = self.docs.entry(document_id).or_insert_with(|| ServerDoc {
-                        doc: Automerge::new(),
-                        sync: DocumentSync::new(),
-                        uncommitted: Vec::new(),
-                    });
-                    if !sd.sync.has_peer(&conn) {
-                        sd.sync.add_peer(conn, permission, None);
-                    }
-                    let receipt = sd
-                        .sync
-                        .receive(&conn, request, message, &mut sd.doc)
-                        .expect("valid automerge data applies");
-                    if receipt.unavailable
-                        && let Some(f) = self
-                            .conns
-                            .get(&conn)
-                            .and_then(|c| c.unavailable_frame(document_id))
-                    {
-                        out.push((conn, Some(f)));
-                    }
-                    if receipt.changes.is_empty() {
-                        out.extend(self.generate(document_id));
-                    } else {
-                        sd.uncommitted.push(receipt.changes);
-                    }
-                }
-                ServerAction::Ephemeral(e) => {
-                    for (other, c) in &self.conns {
-                        if *other != conn
-                            && let Some(f) = c.ephemeral_frame(&e)
-                        {
-                            out.push((*other, Some(f)));
-                        }
-                    }
-                }
-                ServerAction::Close(e) => {
-                    self.closes.push(e.to_string());
-                    self.drop_conn(conn);
-                    out.push((conn, None));
-                }
-            }
-        }
-        out
-    }
-
-    /// Group commit: every document's applied changes go to the store, then peers hear of them.
-    fn commit(&mut self) -> Vec<(ConnId, Option<Vec<u8>>)> {
-        let mut ids = Vec::new();
-        for (id, sd) in &mut self.docs {
-            if sd.uncommitted.is_empty() {
-                continue;
-            }
-            let chunks = self.store.entry(*id).or_default();
-            for chunk in sd.uncommitted.drain(..) {
-                chunks.push(chunk);
-            }
-            for change in sd.doc.get_changes(&[]) {
-                self.committed.insert(change.hash());
-            }
-            sd.sync.committed();
-            ids.push(*id);
-        }
-        ids.into_iter().flat_map(|id| self.generate(id)).collect()
-    }
-
-    fn generate(&mut self, doc: DocumentId) -> Vec<(ConnId, Option<Vec<u8>>)> {
-        let Some(sd) = self.docs.get_mut(&doc) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (conn, message) in sd.sync.generate(&sd.doc) {
-            for head in &message.heads {
-                assert!(
-                    self.committed.contains(head),
-                    "durability rule broken: the server advertised head {head} before committing it"
-                );
-            }
-            if let Some(f) = self
-                .conns
-                .get(&conn)
-                .and_then(|c| c.sync_frame(doc, message))
-            {
-                out.push((conn, Some(f)));
-            }
-        }
-        out
-    }
+/// The device id of client `i`.
+pub fn device_id(i: usize) -> DeviceId {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+    DeviceId::from_uuid(Uuid::from_bytes(bytes))
 }
 
 /// The content of a document's root map, for comparing replicas.

@@ -14,8 +14,11 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::committer::Committer;
-use crate::doc_actor::{self, DocCommand};
+use super::actor::{self, ActorEnv, Delivery, Mail};
+use super::command::DocCommand;
+use super::committer::Committer;
+use super::effects::HostLimits;
+use super::peer::Outbox;
 use crate::identity::IdentityStore;
 use crate::metrics::Metrics;
 use crate::storage::SharedStore;
@@ -23,23 +26,14 @@ use crate::storage::SharedStore;
 /// Finds or starts the actor of a document and sends it commands.
 #[derive(Clone)]
 pub struct DocumentHub {
-    pub(crate) inner: Arc<HubInner>,
+    inner: Arc<HubInner>,
 }
 
-pub(crate) struct HubInner {
+struct HubInner {
     /// The running actors. A std mutex: it is held only to look up, insert or remove a sender,
     /// never across an await.
-    actors: Mutex<HashMap<DocumentId, mpsc::UnboundedSender<DocCommand>>>,
-    pub(crate) storage: Arc<SharedStore>,
-    /// Group commit across documents.
-    pub(crate) committer: Committer,
-    pub(crate) identity: Arc<IdentityStore>,
-    pub(crate) metrics: Arc<Metrics>,
-    pub(crate) idle_unload: Duration,
-    /// The largest a stored document may grow, in bytes.
-    pub(crate) max_document_bytes: u64,
-    /// Cancelled when the server shuts down: actors with no peers stop at once.
-    pub(crate) shutdown: CancellationToken,
+    actors: Mutex<HashMap<DocumentId, mpsc::UnboundedSender<Delivery>>>,
+    env: Arc<ActorEnv>,
     /// Every actor task, so shutdown can wait until each has committed and stopped.
     tracker: TaskTracker,
 }
@@ -57,51 +51,66 @@ impl DocumentHub {
         Self {
             inner: Arc::new(HubInner {
                 actors: Mutex::new(HashMap::new()),
-                committer: Committer::start(storage.clone(), metrics.clone()),
-                storage,
-                identity,
-                metrics,
-                idle_unload,
-                max_document_bytes,
-                shutdown,
+                env: Arc::new(ActorEnv {
+                    committer: Committer::start(storage.clone(), metrics.clone()),
+                    storage,
+                    identity,
+                    metrics,
+                    idle_unload,
+                    limits: HostLimits { max_document_bytes },
+                    shutdown,
+                }),
                 tracker: TaskTracker::new(),
             }),
         }
     }
 
-    /// Sends a command to a document's actor, starting the actor if the document is not loaded.
+    /// Sends a command of the server's own to a document's actor, starting the actor if the
+    /// document is not loaded.
     pub fn send(&self, document: DocumentId, command: DocCommand) {
+        self.deliver(
+            document,
+            Delivery {
+                command,
+                outbox: None,
+            },
+        );
+    }
+
+    /// Sends a connection's command; the document answers through `outbox`.
+    pub fn send_from(&self, document: DocumentId, outbox: &Outbox, command: DocCommand) {
+        self.deliver(
+            document,
+            Delivery {
+                command,
+                outbox: Some(outbox.clone()),
+            },
+        );
+    }
+
+    fn deliver(&self, document: DocumentId, delivery: Delivery) {
         let mut actors = self.inner.actors.lock().unwrap_or_else(|e| e.into_inner());
-        let command = match actors.get(&document) {
-            Some(tx) => match tx.send(command) {
+        let delivery = match actors.get(&document) {
+            Some(tx) => match tx.send(delivery) {
                 Ok(()) => return,
                 // The actor stopped (a storage failure); start a new one.
-                Err(mpsc::error::SendError(command)) => command,
+                Err(mpsc::error::SendError(delivery)) => delivery,
             },
-            None => command,
+            None => delivery,
         };
         let (tx, rx) = mpsc::unbounded_channel();
         // A fresh channel whose receiver we hold cannot be closed.
-        let _ = tx.send(command);
+        let _ = tx.send(delivery);
         actors.insert(document, tx);
+        let mail: Arc<dyn Mail> = Arc::new(self.clone());
         self.inner
             .tracker
-            .spawn(doc_actor::run(document, rx, self.clone()));
+            .spawn(actor::run(document, rx, self.inner.env.clone(), mail));
     }
 
-    /// Removes a document's actor if no command waits for it. Returns true when the actor may
-    /// stop: from then on a new command starts a new actor.
-    pub(crate) fn try_unload(
-        &self,
-        document: &DocumentId,
-        rx: &mpsc::UnboundedReceiver<DocCommand>,
-    ) -> bool {
-        let mut actors = self.inner.actors.lock().unwrap_or_else(|e| e.into_inner());
-        if !rx.is_empty() {
-            return false;
-        }
-        actors.remove(document);
-        true
+    /// The document store the documents are loaded from and committed to.
+    pub(crate) fn storage(&self) -> &Arc<SharedStore> {
+        &self.inner.env.storage
     }
 
     /// How many documents are loaded.
@@ -114,5 +123,20 @@ impl DocumentHub {
     pub async fn drain(&self) {
         self.inner.tracker.close();
         self.inner.tracker.wait().await;
+    }
+}
+
+impl Mail for DocumentHub {
+    fn send(&self, document: DocumentId, command: DocCommand) {
+        DocumentHub::send(self, document, command);
+    }
+
+    fn try_unload(&self, document: &DocumentId, rx: &mpsc::UnboundedReceiver<Delivery>) -> bool {
+        let mut actors = self.inner.actors.lock().unwrap_or_else(|e| e.into_inner());
+        if !rx.is_empty() {
+            return false;
+        }
+        actors.remove(document);
+        true
     }
 }

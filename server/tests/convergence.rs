@@ -1,6 +1,8 @@
-//! Convergence under a hostile network: three devices and a server edit and sync while frames are
-//! dropped, duplicated, delayed, reordered and connections are cut; once the network heals, every
-//! replica (and the server's committed store) holds the same heads and the same content.
+//! Convergence under a hostile network, on the server's shipping document host: three devices
+//! and a server edit and sync while frames are dropped, duplicated, delayed, reordered,
+//! connections are cut and the server crashes (also between a commit and its acknowledgement);
+//! once the network heals, every replica (and the server's committed store) holds the same heads
+//! and the same content, and no device was ever told of a head that was not committed.
 //!
 //! 500 cases run in the normal test run; set `CLUBSYNC_PROPTEST_CASES` for more.
 
@@ -47,6 +49,10 @@ enum Op {
         client: usize,
     },
     Commit,
+    /// The server process dies: what was not committed is lost from its memory.
+    Crash,
+    /// The disk completes the waiting commits, and the server dies before acknowledging them.
+    CommitThenCrash,
 }
 
 fn dir() -> impl Strategy<Value = Dir> {
@@ -66,6 +72,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => client.clone().prop_map(|client| Op::Cut { client }),
         2 => client.prop_map(|client| Op::Connect { client }),
         3 => Just(Op::Commit),
+        1 => Just(Op::Crash),
+        1 => Just(Op::CommitThenCrash),
     ]
 }
 
@@ -77,13 +85,16 @@ fn cases() -> u32 {
 }
 
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
+    run_in(World::new(CLIENTS), ops)
+}
+
+fn run_in(mut world: World, ops: &[Op]) -> Result<(), TestCaseError> {
     // 1. Two documents: the first every device holds from the start, the second only device 0
     //    has; the others ask the server for it.
     let docs = [
         DocumentId::from_bytes([1; 16]),
         DocumentId::from_bytes([2; 16]),
     ];
-    let mut world = World::new(CLIENTS);
     for c in 0..CLIENTS {
         world.edit(c, docs[0], &format!("made-by-{c}"), c as u64);
         world.open(c, docs[1]);
@@ -110,7 +121,14 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
             Op::Cut { client } => world.cut(client),
             Op::Connect { client } => world.connect(client),
             Op::Commit => world.commit(),
+            Op::Crash => world.crash_server(),
+            Op::CommitThenCrash => world.commit_then_crash(),
         }
+        prop_assert!(
+            world.server.violations.is_empty(),
+            "durability rule broken: {:?}",
+            world.server.violations
+        );
     }
 
     // 3. The network heals: every device reconnects and syncs until nothing moves.
@@ -167,6 +185,35 @@ proptest! {
     fn replicas_converge_after_a_hostile_network_heals(ops in prop::collection::vec(op(), 0..120)) {
         run(&ops)?;
     }
+}
+
+#[test]
+fn the_property_fails_when_the_shipping_host_acknowledges_before_committing() {
+    // The same world, with the durability gate taken out of the server's host: a device hears
+    // its change is saved, and the server crashes before committing it.
+    let ops: Vec<Op> = (0..20)
+        .map(|i| Op::Deliver {
+            client: 0,
+            dir: if i % 2 == 0 {
+                Dir::ToServer
+            } else {
+                Dir::ToClient
+            },
+        })
+        .collect();
+    let mut sound = World::new(CLIENTS);
+    sound.server.break_durability = false;
+    assert!(
+        run_in(sound, &ops).is_ok(),
+        "the shipping host keeps the rule"
+    );
+    let mut broken = World::new(CLIENTS);
+    broken.server.break_durability = true;
+    let failed = run_in(broken, &ops).expect_err("acknowledging before commit is caught");
+    assert!(
+        failed.to_string().contains("durability rule broken"),
+        "{failed}"
+    );
 }
 
 #[test]
