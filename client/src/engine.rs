@@ -29,9 +29,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use crate::address::BoxedStream;
+use crate::address::Refusal;
+use crate::clock::now_ms;
 use crate::error::ClientError;
 use crate::home::{DeviceHome, Membership, pending_changes};
-use crate::join::Refusal;
 
 /// A document in sync is compacted once it has this many stored chunks, or once this many
 /// changes arrived for it on the connection: one chunk can hold thousands of changes, and loading
@@ -732,12 +733,4 @@ async fn next_binary(ws: &mut Ws) -> Result<Vec<u8>, ClientError> {
 fn jittered(wait: Duration) -> Duration {
     let fraction: f64 = rand::random_range(0.5..=1.0);
     wait.mul_f64(fraction)
-}
-
-/// The wall clock in milliseconds since the Unix epoch (see [`crate::now`]).
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

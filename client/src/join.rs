@@ -6,7 +6,7 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 
-use crate::address::{ServerAddress, Trust};
+use crate::address::{Refusal, ServerAddress, Trust};
 use crate::error::ClientError;
 
 /// What the server answers a redeemed invite with.
@@ -34,13 +34,6 @@ pub struct Joined {
 struct JoinRequest<'a> {
     invite: &'a str,
     device_name: &'a str,
-}
-
-/// The JSON error body the server sends with a refusal.
-#[derive(Deserialize)]
-pub(crate) struct Refusal {
-    pub(crate) error: String,
-    pub(crate) message: String,
 }
 
 /// Redeems `invite` for a device called `device_name`.
@@ -126,7 +119,7 @@ pub async fn join_club(
         member_name: joined.member_name,
         club_document: clubsync_protocol::DocumentId::from_str(&joined.club_document)
             .map_err(|_| odd("club document id"))?,
-        joined_at: clubsync_core::timestamp::Timestamp::from_millis(crate::engine::now_ms()),
+        joined_at: clubsync_core::timestamp::Timestamp::from_millis(crate::clock::now_ms()),
         refused: None,
     };
     home.add_membership(&membership)?;

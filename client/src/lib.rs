@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod address;
+mod clock;
 pub mod engine;
 pub mod error;
 pub mod home;
@@ -29,5 +30,5 @@ pub use home::{DeviceHome, DocumentStatus, Membership};
 
 /// The time now, by this device's clock: what records made on this device are stamped with.
 pub fn now() -> clubsync_core::timestamp::Timestamp {
-    clubsync_core::timestamp::Timestamp::from_millis(engine::now_ms())
+    clubsync_core::timestamp::Timestamp::from_millis(clock::now_ms())
 }
