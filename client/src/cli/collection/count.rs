@@ -1,0 +1,227 @@
+//! `collection count` and `collection close`: signed counts of returned tins, and the return.
+
+use super::show::stage_name;
+use super::tins::check_tin;
+use super::*;
+
+pub(super) fn count(context: &Context, args: CountArgs) -> anyhow::Result<()> {
+    let (mut home, membership, id) = for_writing(context, &args.collection)?;
+    let club = home.club(&membership)?;
+    let [first, second] = args.counters.as_slice() else {
+        bail!(
+            "a count needs exactly two counters, {} given: give --counter twice",
+            args.counters.len()
+        );
+    };
+    let counter1 = pick::member(Some(&club), first)?;
+    let counter2 = pick::member(Some(&club), second)?;
+    if counter1 == counter2 {
+        bail!(
+            "both counters are {}: a count needs two different people",
+            pick::member_name(Some(&club), counter1)
+        );
+    }
+    let collection: StreetCollection = home.load(&id)?;
+    let currency = collection.currency()?;
+    if args.denominations.is_empty() && !args.empty {
+        bail!(
+            "no coins or notes given: add --denomination VALUE:COUNT (e.g. 2.00:3), or --empty for an empty tin"
+        );
+    }
+    let denominations = args
+        .denominations
+        .iter()
+        .map(|d| parse::denomination(d, currency))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    check_tin(&collection, args.tin)?;
+    let tin = args.tin;
+    let Some(latest) = collection
+        .custody_log()?
+        .into_iter()
+        .rfind(|e| e.tin == tin)
+    else {
+        bail!("tin {tin} was never issued: nothing to count");
+    };
+    if latest.returned.is_none() {
+        bail!(
+            "tin {tin} is still out with {} (seal {}): record its return first with \
+             `clubsync collection return-tin {id} {tin}`",
+            pick::member_name(Some(&club), latest.collector),
+            latest.seal
+        );
+    }
+    let active: Vec<CountId> = collection
+        .counts()?
+        .iter()
+        .filter(|k| k.custody == latest.id && k.active)
+        .map(|k| k.id)
+        .collect();
+    let supersedes = match (&args.correction, active.is_empty()) {
+        (None, true) => None,
+        (None, false) => bail!(
+            "tin {tin} is already counted: to correct its count, count again with \
+             --correction \"why\""
+        ),
+        (Some(_), true) => bail!("tin {tin} has no count to correct: leave out --correction"),
+        (Some(reason), false) => Some(Supersede {
+            counts: active,
+            reason: reason.clone(),
+        }),
+    };
+    let at = now();
+    let count_id = CountId::new_v7(at);
+    let new = NewCount {
+        id: count_id,
+        custody: latest.id,
+        place: args.place.trim().to_owned(),
+        at,
+        counter1,
+        counter2,
+        related_reason: args.related_reason.clone(),
+        denominations,
+        non_cash: args.non_cash.clone(),
+        supersedes,
+    };
+    let (status, total) = home.write(&id, |c: &mut StreetCollection| {
+        c.record_count(&new, &club)?;
+        c.sign_count(count_id, counter1, at)?;
+        let status = c.sign_count(count_id, counter2, at)?;
+        Ok((status, c.count(count_id)?.map(|k| k.total)))
+    })?;
+    let total = total.unwrap_or_else(|| Money::zero(currency));
+    println!(
+        "Saved count {count_id} of tin {tin}: {total}, counted by {} and {}{}",
+        pick::member_name(Some(&club), counter1),
+        pick::member_name(Some(&club), counter2),
+        if status == CountStatus::Locked {
+            ", signed by both"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+pub(super) fn close(context: &Context, args: CloseArgs) -> anyhow::Result<()> {
+    let (mut home, membership, id) = for_writing(context, &args.collection)?;
+    let collection: StreetCollection = home.load(&id)?;
+    let current = collection.status()?;
+    let target = match args.stage {
+        Some(stage) => stage.stage(),
+        None => match Stage::ALL.into_iter().find(|s| *s > current) {
+            Some(next) => next,
+            None => {
+                let returns = collection.returns()?;
+                let when = returns
+                    .first()
+                    .map(|r| format!(" on {}", r.at))
+                    .unwrap_or_default();
+                println!(
+                    "The return of this collection was already submitted{when}: its ledger is closed."
+                );
+                return Ok(());
+            }
+        },
+    };
+    if target <= current {
+        println!(
+            "Collection \"{}\" is already {}: a status never goes back.",
+            collection.title()?,
+            stage_name(current)
+        );
+        return Ok(());
+    }
+    if args.reference.is_some() && target != Stage::ReturnSubmitted {
+        bail!("--reference is recorded with the return: use it with --stage return-submitted");
+    }
+    for warning in warnings(&collection, target)? {
+        eprintln!("warning: {warning}");
+    }
+    let at = now();
+    let reached = if target == Stage::ReturnSubmitted {
+        let club = pick::club_if_synced(&home, &membership);
+        let by = pick::acting(&args.acting, &membership, club.as_ref())?;
+        let new = NewReturn {
+            id: ReturnId::new_v7(at),
+            reference: args.reference.clone(),
+            by,
+            at,
+        };
+        home.write(&id, |c: &mut StreetCollection| {
+            c.submit_return(&new)?;
+            Ok(c.status()?)
+        })
+        .context("the return was not submitted")?
+    } else {
+        home.write(&id, |c: &mut StreetCollection| {
+            Ok(c.advance_status(target, at)?)
+        })?
+    };
+    println!(
+        "Collection \"{}\" is now {}.",
+        collection.title()?,
+        stage_name(reached)
+    );
+    match Stage::ALL.into_iter().find(|s| *s > reached) {
+        Some(Stage::ReturnSubmitted) => println!(
+            "Next: `clubsync collection close {id}` submits the return and closes the ledger \
+             (add --reference with the authority's reference)."
+        ),
+        Some(next) => println!(
+            "Next: `clubsync collection close {id}` moves it to {}.",
+            stage_name(next)
+        ),
+        None => println!("The ledger is closed: anything recorded now is a post-close adjustment."),
+    }
+    Ok(())
+}
+
+/// What is unusual about moving to `target` now (the move is still allowed).
+pub(super) fn warnings(
+    collection: &StreetCollection,
+    target: Stage,
+) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    if target < Stage::Counted {
+        return Ok(out);
+    }
+    let custody = collection.custody_log()?;
+    let counts = collection.counts()?;
+    let mut out_now: Vec<TinNumber> = custody
+        .iter()
+        .filter(|c| c.returned.is_none())
+        .map(|c| c.tin)
+        .collect();
+    out_now.sort();
+    out_now.dedup();
+    if !out_now.is_empty() {
+        out.push(format!(
+            "tin(s) {} are still out with collectors",
+            parse::tin_ranges(&out_now)
+        ));
+    }
+    let mut uncounted: Vec<TinNumber> = custody
+        .iter()
+        .filter(|c| c.returned.is_some())
+        .filter(|c| !counts.iter().any(|k| k.custody == c.id && k.active))
+        .map(|c| c.tin)
+        .collect();
+    uncounted.sort();
+    uncounted.dedup();
+    if !uncounted.is_empty() {
+        out.push(format!(
+            "tin(s) {} came back but are not counted",
+            parse::tin_ranges(&uncounted)
+        ));
+    }
+    let unsigned = counts
+        .iter()
+        .filter(|k| k.active && k.status != CountStatus::Locked)
+        .count();
+    if unsigned > 0 {
+        out.push(format!(
+            "{unsigned} count(s) are not signed by both counters"
+        ));
+    }
+    Ok(out)
+}
