@@ -3,7 +3,8 @@
 # that failed at least once, with how often.
 #
 #   tests/repeat.sh 200                 # every test binary, 200 runs each
-#   tests/repeat.sh 20 client_e2e       # only binaries whose name contains "client_e2e"
+#   tests/repeat.sh 20 client_e2e       # only binaries whose name matches "client_e2e"
+#   tests/repeat.sh 50 'sync|crash'     # FILTER is an extended regular expression
 #   ./run-tests --repeat 200 doc_sync   # the same through the test command
 #
 # Each run is the binary as `cargo test` runs it (its tests in parallel threads), so failures
@@ -33,16 +34,16 @@ for line in sys.stdin:
 )
 
 out=target/repeat
-rm -rf "$out"
 mkdir -p "$out"
 any_failed=0
 for entry in "${binaries[@]}"; do
   IFS=$'\t' read -r name exe manifest <<<"$entry"
   bin_id="$name-$(basename "$exe")"
-  if [ -n "$filter" ] && [[ "$bin_id" != *"$filter"* ]]; then
+  if [ -n "$filter" ] && ! [[ "$bin_id" =~ $filter ]]; then
     continue
   fi
   dir="$out/$bin_id"
+  rm -rf "$dir"
   mkdir -p "$dir"
   failed_runs=0
   started=$(date +%s)
