@@ -33,7 +33,7 @@ for line in sys.stdin:
 '
 )
 
-out=target/repeat
+out="$PWD/target/repeat"
 mkdir -p "$out"
 any_failed=0
 for entry in "${binaries[@]}"; do

@@ -1,29 +1,29 @@
-//! A deterministic simulated world for the server: the server's shipping document host and the
-//! protocol's connection state machines, several clients, and a network of in-memory frame
-//! queues that the test can drop, duplicate, delay, reorder and cut, with a server that can crash
-//! (also between a commit and its acknowledgement).
+//! A deterministic simulated world that runs the shipping code on both sides: the server's
+//! document host and the protocol's connection state machine, devices running the client's
+//! `DeviceSync`, and a network of in-memory frame queues that a test can drop, duplicate, delay,
+//! reorder and cut, with a server that can crash (also between a commit and its
+//! acknowledgement).
 //!
-//! The server side is the real code (`server::Server`: `ServerConnection` per connection,
-//! `DocumentHost` per document) with an in-memory store; every sync message it sends is checked
-//! against that store, so the durability rule (never advertise uncommitted heads) is asserted on
-//! every frame.
-
-#![allow(dead_code)]
-
-mod server;
+//! The server side (`sim_server::Server`: `ServerConnection` per connection, `DocumentHost` per
+//! document) has an in-memory store; every sync message it sends is checked against that store,
+//! so the durability rule (never advertise uncommitted heads) is asserted on every frame. Each
+//! device's store is its map of documents: a chunk the device sync asks to store is applied to it
+//! at once, and only then is the device sync told it is stored.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
-use clubsync_protocol::message::PeerMetadata;
-use clubsync_protocol::{
-    ClientAction, ClientSession, DocumentId, Limits, Message, PeerId, StorageId, codec,
-};
+use clubsync_client::engine::{DeviceEffects, DeviceInput, DeviceSync};
+use clubsync_protocol::{DocumentId, Message, PeerId, StorageId, codec};
 use clubsync_server::identity::DeviceId;
-pub use server::{ConnId, Routed, Server};
 use uuid::Uuid;
+
+pub use crate::sim_server::{ConnId, Routed, Server};
+
+/// The club document the devices follow (none of the simulated documents is one).
+const CLUB_DOCUMENT: DocumentId = DocumentId::from_bytes([0xc1; 16]);
 
 /// Which way a frame travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +34,9 @@ pub enum Dir {
 
 struct Link {
     conn: ConnId,
-    session: ClientSession,
+    device: DeviceSync,
+    /// The heads the server last confirmed, per document.
+    server_heads: BTreeMap<DocumentId, Vec<ChangeHash>>,
     to_server: VecDeque<Vec<u8>>,
     to_client: VecDeque<Vec<u8>>,
 }
@@ -76,6 +78,11 @@ impl World {
         self.sync_document(client, doc);
     }
 
+    /// Whether client `i` is connected.
+    pub fn connected(&self, client: usize) -> bool {
+        self.clients[client].link.is_some()
+    }
+
     /// A local edit on a client, committed on the device, then offered to the server.
     pub fn edit(&mut self, client: usize, doc: DocumentId, key: &str, value: u64) {
         let d = self.clients[client].docs.entry(doc).or_default();
@@ -85,13 +92,27 @@ impl World {
         self.sync_document(client, doc);
     }
 
+    /// Offers a document from the device's store to its device sync: opens it, or hands over
+    /// what was recorded.
     fn sync_document(&mut self, client: usize, doc: DocumentId) {
         let c = &mut self.clients[client];
         let (Some(link), Some(d)) = (c.link.as_mut(), c.docs.get(&doc)) else {
             return;
         };
-        let actions = link.session.sync_document(doc, d);
-        self.client_actions(client, actions);
+        let input = if link.device.has_document(&doc) {
+            DeviceInput::Local {
+                id: doc,
+                stored: Box::new(d.clone()),
+            }
+        } else {
+            DeviceInput::Open {
+                id: doc,
+                doc: Box::new(d.clone()),
+                saved: None,
+            }
+        };
+        let effects = link.device.handle(input);
+        self.device_effects(client, effects);
     }
 
     pub fn is_linked(&self, client: usize) -> bool {
@@ -105,19 +126,14 @@ impl World {
         }
         let conn = self.next_conn;
         self.next_conn += 1;
-        let metadata = PeerMetadata {
-            storage_id: Some(StorageId::new(format!("store-{client}")).expect("valid id")),
-            is_ephemeral: false,
-        };
-        let (session, join) = ClientSession::connect(
-            self.clients[client].peer.clone(),
-            metadata,
-            Limits::default(),
-        );
+        let storage = StorageId::new(format!("store-{client}")).expect("valid id");
+        let (device, join) =
+            DeviceSync::connect(self.clients[client].peer.clone(), storage, CLUB_DOCUMENT);
         self.server.open_conn(conn, device_id(client));
         self.clients[client].link = Some(Link {
             conn,
-            session,
+            device,
+            server_heads: BTreeMap::new(),
             to_server: VecDeque::from([join]),
             to_client: VecDeque::new(),
         });
@@ -186,8 +202,8 @@ impl World {
                 let Some(link) = self.clients[client].link.as_mut() else {
                     return false;
                 };
-                let actions = link.session.receive_frame(&frame);
-                self.client_actions(client, actions);
+                let effects = link.device.handle(DeviceInput::Frame(frame));
+                self.device_effects(client, effects);
             }
         }
         true
@@ -238,40 +254,51 @@ impl World {
         }
     }
 
-    fn client_actions(&mut self, client: usize, actions: Vec<ClientAction>) {
-        let mut work: VecDeque<ClientAction> = actions.into();
-        while let Some(action) = work.pop_front() {
+    /// Carries out what a device's sync asks: store first (the device commits at once), then
+    /// queue the frames, and so on until it asks nothing more.
+    fn device_effects(&mut self, client: usize, effects: DeviceEffects) {
+        let mut work = VecDeque::from([effects]);
+        while let Some(effects) = work.pop_front() {
             let c = &mut self.clients[client];
             let Some(link) = c.link.as_mut() else {
                 return;
             };
-            match action {
-                ClientAction::Send(f) => link.to_server.push_back(f),
-                ClientAction::Joined { .. } => {
-                    for (id, d) in &c.docs {
-                        work.extend(link.session.sync_document(*id, d));
-                    }
+            let stored = match effects.store {
+                Some((id, chunk)) => {
+                    c.docs
+                        .entry(id)
+                        .or_default()
+                        .load_incremental(&chunk)
+                        .expect("a chunk the device sync asks to store loads");
+                    c.unavailable.remove(&id);
+                    true
                 }
-                ClientAction::Sync {
-                    document_id,
-                    message,
-                } => {
-                    let d = c.docs.entry(document_id).or_default();
-                    c.unavailable.remove(&document_id);
-                    match link.session.apply(document_id, message, d) {
-                        // The device commits at once; then the exchange goes on.
-                        Ok(_) => work.extend(link.session.committed(document_id, d)),
-                        Err(e) => panic!("valid changes from the server failed to apply: {e}"),
-                    }
+                None => false,
+            };
+            link.to_server.extend(effects.frames);
+            for (id, heads) in effects.server_heads {
+                link.server_heads.insert(id, heads);
+            }
+            for id in effects.unavailable {
+                c.unavailable.insert(id);
+            }
+            if effects.joined.is_some() {
+                let ids: Vec<DocumentId> = c.docs.keys().copied().collect();
+                for id in ids {
+                    let d = c.docs.get(&id).cloned().unwrap_or_default();
+                    work.push_back(link.device.handle(DeviceInput::Open {
+                        id,
+                        doc: Box::new(d),
+                        saved: None,
+                    }));
                 }
-                ClientAction::Unavailable(id) => {
-                    c.unavailable.insert(id);
-                }
-                ClientAction::Ephemeral(_) | ClientAction::Report(_) => {}
-                ClientAction::Close(_) => {
-                    self.cut(client);
-                    return;
-                }
+            }
+            if effects.closed.is_some() {
+                self.cut(client);
+                return;
+            }
+            if stored {
+                work.push_front(link.device.handle(DeviceInput::Stored));
             }
         }
     }
@@ -318,7 +345,7 @@ impl World {
     /// The heads the server last told a client it has for a document.
     pub fn heads_told_to(&self, client: usize, doc: &DocumentId) -> Option<Vec<ChangeHash>> {
         let link = self.clients[client].link.as_ref()?;
-        link.session.server_heads(doc).map(<[_]>::to_vec)
+        link.server_heads.get(doc).cloned()
     }
 
     /// The server's heads of a document.

@@ -6,11 +6,9 @@
 //!
 //! 500 cases run in the normal test run; set `CLUBSYNC_PROPTEST_CASES` for more.
 
-mod sim;
-
 use clubsync_protocol::DocumentId;
+use clubsync_testkit::sim::{Dir, World, content};
 use proptest::prelude::*;
-use sim::{Dir, World, content};
 
 const CLIENTS: usize = 3;
 

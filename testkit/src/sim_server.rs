@@ -35,8 +35,8 @@ struct Hosted {
 }
 
 pub struct Server {
-    pub(super) peer: PeerId,
-    pub(super) conns: BTreeMap<ConnId, (ServerConnection, DeviceId)>,
+    pub(crate) peer: PeerId,
+    pub(crate) conns: BTreeMap<ConnId, (ServerConnection, DeviceId)>,
     hosts: BTreeMap<DocumentId, Hosted>,
     /// What is committed, per document, as chunks (the "SQLite" of the simulation).
     pub store: BTreeMap<DocumentId, Vec<Vec<u8>>>,
@@ -51,7 +51,14 @@ pub struct Server {
     pub break_durability: bool,
 }
 
+impl Default for Server {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Server {
+    /// A server with nothing stored and no connection.
     pub fn new() -> Self {
         Self {
             peer: PeerId::new("server").expect("valid id"),

@@ -1,10 +1,8 @@
 //! Stories of the whole server side, in the simulated world: the protocol's connection and the
 //! server's shipping document host together, with devices on an in-memory network.
 
-mod sim;
-
 use clubsync_protocol::{Access, DocumentId};
-use sim::{Dir, World};
+use clubsync_testkit::sim::{Dir, World};
 
 #[test]
 fn an_observers_phone_does_not_even_send_its_changes() {
@@ -25,8 +23,8 @@ fn an_observers_phone_does_not_even_send_its_changes() {
     world.run_until_quiet(1_000);
 
     // 3. The observer reads the document; its change is not in the store.
-    assert!(sim::content(&world.clients[1].docs[&doc]).contains_key("donation"));
-    let stored = sim::content(&world.server_reloaded(&doc));
+    assert!(clubsync_testkit::sim::content(&world.clients[1].docs[&doc]).contains_key("donation"));
+    let stored = clubsync_testkit::sim::content(&world.server_reloaded(&doc));
     assert!(stored.contains_key("donation"));
     assert!(
         !stored.contains_key("forged"),
@@ -49,7 +47,7 @@ fn an_observer_without_changes_receives_the_document() {
     world.connect(1);
     world.run_until_quiet(1_000);
     assert!(world.server.closes.is_empty(), "{:?}", world.server.closes);
-    assert!(sim::content(&world.clients[1].docs[&doc]).contains_key("donation"));
+    assert!(clubsync_testkit::sim::content(&world.clients[1].docs[&doc]).contains_key("donation"));
 }
 
 #[test]
@@ -65,7 +63,7 @@ fn a_request_for_a_document_nobody_has_is_unavailable_until_someone_brings_it() 
     world.edit(0, doc, "created", 1);
     world.connect(0);
     world.run_until_quiet(1_000);
-    assert!(sim::content(&world.clients[1].docs[&doc]).contains_key("created"));
+    assert!(clubsync_testkit::sim::content(&world.clients[1].docs[&doc]).contains_key("created"));
 }
 
 #[test]
