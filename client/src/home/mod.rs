@@ -24,6 +24,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::address::{ServerAddress, Trust};
 use crate::error::ClientError;
 
+mod membership;
+
+pub use membership::{DocumentStatus, Membership};
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS memberships (
     club_id TEXT PRIMARY KEY,
@@ -50,72 +54,6 @@ CREATE TABLE IF NOT EXISTS documents (
     unavailable INTEGER NOT NULL DEFAULT 0
 );
 ";
-
-/// A club this device joined.
-#[derive(Clone, Debug)]
-pub struct Membership {
-    /// The club's id on the server.
-    pub club_id: String,
-    /// The server.
-    pub server: ServerAddress,
-    /// A pinned certificate (PEM), or `None` to trust the public certificate authorities.
-    pub pinned_pem: Option<String>,
-    /// The device's id on the server.
-    pub device_id: String,
-    /// The device token.
-    pub token: String,
-    /// The member's role.
-    pub role: Role,
-    /// The member's id, if the server said.
-    pub member_id: Option<MemberId>,
-    /// The member's name, if the server said.
-    pub member_name: Option<String>,
-    /// The club document.
-    pub club_document: DocumentId,
-    /// When the device joined.
-    pub joined_at: Timestamp,
-    /// Why the server will not let this device in any more (revoked), once it said so.
-    pub refused: Option<String>,
-}
-
-impl Membership {
-    /// The TLS trust for this club's server.
-    pub fn trust(&self) -> Result<Trust, ClientError> {
-        match &self.pinned_pem {
-            Some(pem) => Trust::pinned(pem, "the certificate pinned at join"),
-            None => Trust::public_roots(),
-        }
-    }
-
-    /// The member who uses this device: needed to record donations, counts and signatures.
-    pub fn member(&self) -> Result<MemberId, ClientError> {
-        self.member_id.ok_or_else(|| ClientError::Home {
-            path: "device.sqlite".into(),
-            detail: "the server did not say which member this device belongs to; \
-                     give --member <id> (see `clubsync clubs`)"
-                .into(),
-        })
-    }
-}
-
-/// What a device knows of one document's sync.
-#[derive(Clone, Debug)]
-pub struct DocumentStatus {
-    /// The document.
-    pub id: DocumentId,
-    /// Its kind, if it is on the device and readable.
-    pub kind: Option<DocumentKind>,
-    /// Its title (the kind's name when it has none).
-    pub title: String,
-    /// Changes on this device that the server has not confirmed yet.
-    pub pending: usize,
-    /// All changes on the device.
-    pub changes: usize,
-    /// When the server last confirmed heads of this document.
-    pub last_sync_at: Option<Timestamp>,
-    /// The server said it does not have this document (or will not share it).
-    pub unavailable: bool,
-}
 
 /// A device directory.
 pub struct DeviceHome {
@@ -549,55 +487,4 @@ fn restrict_to_owner(dir: &Path) {
 fn restrict_to_owner(_dir: &Path) {}
 
 #[cfg(test)]
-mod tests {
-    use automerge::transaction::Transactable;
-    use automerge::{ObjType, ROOT};
-
-    use super::*;
-
-    #[test]
-    fn a_title_is_read_as_a_string_or_as_collaborative_text() {
-        let mut scalar = Automerge::new();
-        scalar
-            .transact::<_, _, automerge::AutomergeError>(|tx| {
-                tx.put(ROOT, "title", "High Street")?;
-                Ok(())
-            })
-            .expect("written");
-        let mut text = Automerge::new();
-        text.transact::<_, _, automerge::AutomergeError>(|tx| {
-            let title = tx.put_object(ROOT, "title", ObjType::Text)?;
-            tx.splice_text(&title, 0, 0, "Market Square")?;
-            Ok(())
-        })
-        .expect("written");
-        assert_eq!(title_of(&scalar).as_deref(), Some("High Street"));
-        assert_eq!(title_of(&text).as_deref(), Some("Market Square"));
-        assert_eq!(title_of(&Automerge::new()), None);
-    }
-
-    #[test]
-    fn pending_counts_the_changes_the_server_has_not_confirmed() {
-        let mut doc = Automerge::new();
-        let mut heads = Vec::new();
-        for i in 0..3 {
-            doc.transact::<_, _, automerge::AutomergeError>(|tx| {
-                tx.put(ROOT, format!("k{i}"), i)?;
-                Ok(())
-            })
-            .expect("written");
-            if i == 0 {
-                heads = doc.get_heads();
-            }
-        }
-        assert_eq!(pending_changes(&doc, &[]), 3, "nothing confirmed");
-        assert_eq!(pending_changes(&doc, &heads), 2, "the first confirmed");
-        assert_eq!(pending_changes(&doc, &doc.get_heads()), 0, "all confirmed");
-        let unknown = ChangeHash([7; 32]);
-        assert_eq!(
-            pending_changes(&doc, &[unknown]),
-            3,
-            "heads this device has not received count as nothing confirmed of its own"
-        );
-    }
-}
+mod tests;
