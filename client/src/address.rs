@@ -6,7 +6,6 @@
 //! (webpki-roots) unless a certificate file is given, in which case only that certificate (a
 //! server's self-signed certificate: pinning) or CA is trusted.
 
-use serde::Deserialize;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -295,11 +294,4 @@ mod tests {
             "{error}"
         );
     }
-}
-
-/// The JSON error body the server sends with a refusal (of an upgrade or a join).
-#[derive(Deserialize)]
-pub(crate) struct Refusal {
-    pub(crate) error: String,
-    pub(crate) message: String,
 }

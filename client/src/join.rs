@@ -1,40 +1,16 @@
 //! Redeeming an invite: `POST /api/join` over the same stream (and so the same TLS trust) the
 //! device syncs over, answered with the device's token and its club.
 
+use clubsync_protocol::http_api::{ErrorBody, JoinRequest, JoinResponse};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use serde::{Deserialize, Serialize};
 
-use crate::address::{Refusal, ServerAddress, Trust};
+use crate::address::{ServerAddress, Trust};
 use crate::error::ClientError;
 
 /// What the server answers a redeemed invite with.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Joined {
-    /// The device's id on the server.
-    pub device_id: String,
-    /// The device token (secret; shown once).
-    pub token: String,
-    /// The club joined.
-    pub club_id: String,
-    /// The member's role.
-    pub role: String,
-    /// The club document's id.
-    pub club_document: String,
-    /// The member's id (servers before 0.1 did not send it).
-    #[serde(default)]
-    pub member_id: Option<String>,
-    /// The member's display name.
-    #[serde(default)]
-    pub member_name: Option<String>,
-}
-
-#[derive(Serialize)]
-struct JoinRequest<'a> {
-    invite: &'a str,
-    device_name: &'a str,
-}
+pub type Joined = JoinResponse;
 
 /// Redeems `invite` for a device called `device_name`.
 pub async fn redeem_invite(
@@ -53,8 +29,8 @@ pub async fn redeem_invite(
         .map_err(|e| failed(e.to_string()))?;
     let driver = tokio::spawn(connection);
     let body = serde_json::to_vec(&JoinRequest {
-        invite: invite.trim(),
-        device_name,
+        invite: invite.trim().to_owned(),
+        device_name: device_name.to_owned(),
     })
     .map_err(|e| failed(e.to_string()))?;
     let request = hyper::Request::post("/api/join")
@@ -78,7 +54,7 @@ pub async fn redeem_invite(
         return serde_json::from_slice(&bytes)
             .map_err(|e| ClientError::Connection(format!("the server's answer to join: {e}")));
     }
-    Err(match serde_json::from_slice::<Refusal>(&bytes) {
+    Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
         Ok(refusal) => ClientError::Refused(format!("{} ({})", refusal.message, refusal.error)),
         Err(_) => ClientError::Refused(format!(
             "HTTP {status}: {}",

@@ -1,44 +1,50 @@
-//! The JSON API around sync: redeeming an invite for a device token.
+//! The JSON API around sync: redeeming an invite for a device token, and the one error type of
+//! the HTTP edge.
 //!
-//! Errors are JSON bodies `{ "error": "<code>", "message": "<what happened and what to do>" }`
-//! with a fitting status code.
+//! Errors are [`ApiError`]: JSON bodies `{ "error": "<code>", "message": "<what happened and what
+//! to do>" }` (`clubsync_protocol::http_api::ErrorBody`, the shape devices read) with a fitting
+//! status code. Every route answers its refusals through it.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-
 use clubsync_core::club::Member;
+pub use clubsync_protocol::http_api::{ErrorBody, ErrorCode, JoinRequest, JoinResponse};
 
 use crate::clock::now_ms;
 use crate::documents::{ClubEdit, DocCommand};
-use crate::identity::IdentityError;
+use crate::identity::{DeviceRecord, IdentityError};
 use crate::state::AppState;
 
 /// An error answered as JSON.
+#[derive(Debug)]
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
-    /// A short machine-readable code.
-    pub error: &'static str,
+    /// What went wrong, for a program.
+    pub code: ErrorCode,
     /// What happened and what to do, for a person.
     pub message: String,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.error, "message": self.message });
+        let body = ErrorBody {
+            error: self.code,
+            message: self.message,
+        };
         (self.status, Json(body)).into_response()
     }
 }
 
 impl ApiError {
     /// An error with this status, code and message.
-    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            error,
+            code,
             message: message.into(),
         }
     }
@@ -48,7 +54,7 @@ impl ApiError {
         tracing::error!(%detail, "{context}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "the server failed; try again later (the details are in the server's log)",
         )
     }
@@ -56,23 +62,25 @@ impl ApiError {
 
 impl From<IdentityError> for ApiError {
     fn from(e: IdentityError) -> Self {
-        let (status, error) = match &e {
-            IdentityError::InviteNotFound => (StatusCode::NOT_FOUND, "invite_not_found"),
-            IdentityError::InviteExpired { .. } => (StatusCode::GONE, "invite_expired"),
-            IdentityError::InviteAlreadyUsed { .. } => (StatusCode::GONE, "invite_used"),
-            IdentityError::InviteWithdrawn { .. } => (StatusCode::GONE, "invite_withdrawn"),
-            IdentityError::InviteUsedCannotWithdraw { .. } => (StatusCode::CONFLICT, "invite_used"),
+        let (status, code) = match &e {
+            IdentityError::InviteNotFound => (StatusCode::NOT_FOUND, ErrorCode::InviteNotFound),
+            IdentityError::InviteExpired { .. } => (StatusCode::GONE, ErrorCode::InviteExpired),
+            IdentityError::InviteAlreadyUsed { .. } => (StatusCode::GONE, ErrorCode::InviteUsed),
+            IdentityError::InviteWithdrawn { .. } => (StatusCode::GONE, ErrorCode::InviteWithdrawn),
+            IdentityError::InviteUsedCannotWithdraw { .. } => {
+                (StatusCode::CONFLICT, ErrorCode::InviteUsed)
+            }
             IdentityError::UnknownClub(_)
             | IdentityError::UnknownMember(_)
             | IdentityError::UnknownDevice(_)
-            | IdentityError::UnknownInvite(_) => (StatusCode::NOT_FOUND, "not_found"),
+            | IdentityError::UnknownInvite(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             IdentityError::Database(_) | IdentityError::Corrupt { .. } => {
                 tracing::error!(%e, "identity store failed");
-                return Self {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    error: "internal",
-                    message: "the server could not read its database; try again later".into(),
-                };
+                return Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Internal,
+                    "the server could not read its database; try again later",
+                );
             }
             IdentityError::DataDir { .. }
             | IdentityError::NotInitialised { .. }
@@ -83,42 +91,51 @@ impl From<IdentityError> for ApiError {
             | IdentityError::ClubDocument(_) => {
                 return Self::internal("identity operation failed", e);
             }
-            _ => (StatusCode::BAD_REQUEST, "refused"),
+            _ => (StatusCode::BAD_REQUEST, ErrorCode::Refused),
         };
-        Self {
-            status,
-            error,
-            message: e.to_string(),
-        }
+        Self::new(status, code, e.to_string())
     }
 }
 
-/// `POST /api/join` body.
-#[derive(Deserialize)]
-pub struct JoinRequest {
-    /// The invite code a coordinator gave.
-    pub invite: String,
-    /// A name for this device, shown to coordinators ("Min-ji's phone").
-    pub device_name: String,
+/// The device token of a request: `Authorization: Bearer <token>`, else `query` (the websocket's
+/// `?token=`, for browsers, which cannot set headers on one; other routes pass `None`, so a token
+/// never lands in a proxy's access log). `missing` says what to send when there is none.
+pub fn device_token(
+    headers: &HeaderMap,
+    query: Option<String>,
+    missing: &str,
+) -> Result<String, ApiError> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    header
+        .or(query)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::NoToken, missing))
 }
 
-/// `POST /api/join` answer.
-#[derive(Serialize)]
-pub struct JoinResponse {
-    /// The device's id.
-    pub device_id: String,
-    /// The device token: keep it secret; it is shown only this once.
-    pub token: String,
-    /// The club joined.
-    pub club_id: String,
-    /// The member's role in the club.
-    pub role: String,
-    /// The club document's id, to sync first.
-    pub club_document: String,
-    /// The member this device belongs to: their id in the club document (a hyphenated UUID).
-    pub member_id: String,
-    /// The member's display name.
-    pub member_name: String,
+/// The device a token belongs to, or a 401 that says why (revoked, unknown); a store failure
+/// is not an answer about the token (a 500).
+pub async fn authenticate(state: &AppState, token: String) -> Result<DeviceRecord, ApiError> {
+    let identity = state.identity.clone();
+    let now = now_ms();
+    match tokio::task::spawn_blocking(move || identity.authenticate(&token, now)).await {
+        Ok(Ok(device)) => Ok(device),
+        Ok(Err(e)) => {
+            let code = match &e {
+                IdentityError::DeviceRevoked { .. } => ErrorCode::Revoked,
+                IdentityError::MalformedToken | IdentityError::UnknownToken => {
+                    ErrorCode::Unauthorized
+                }
+                _ => return Err(e.into()),
+            };
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, code, e.to_string()))
+        }
+        Err(e) => Err(ApiError::internal("authentication task failed", e)),
+    }
 }
 
 /// Redeems an invite for a device token, and has the club document's actor add the member to
@@ -126,8 +143,18 @@ pub struct JoinResponse {
 /// skipped).
 pub async fn join(
     State(state): State<AppState>,
-    Json(request): Json<JoinRequest>,
+    request: Result<Json<JoinRequest>, JsonRejection>,
 ) -> Result<Json<JoinResponse>, ApiError> {
+    let Json(request) = request.map_err(|e| {
+        ApiError::new(
+            e.status(),
+            ErrorCode::BadBody,
+            format!(
+                "{}; send {{\"invite\": \"<code>\", \"device_name\": \"<a name for this device>\"}}",
+                e.body_text()
+            ),
+        )
+    })?;
     let identity = state.identity.clone();
     let now = now_ms();
     let redeemed = tokio::task::spawn_blocking(move || {
@@ -140,11 +167,7 @@ pub async fn join(
         Ok::<_, IdentityError>((device, token, club_document, member))
     })
     .await
-    .map_err(|e| ApiError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        error: "internal",
-        message: format!("the server failed while redeeming the invite: {e}"),
-    })??;
+    .map_err(|e| ApiError::internal("the invite's redemption task failed", e))??;
     let (device, token, club_document, member) = redeemed;
     // After the redemption is committed: a crash before the club document's commit leaves the
     // member to be added when the club document next loads.
@@ -164,7 +187,7 @@ pub async fn join(
         club_id: device.club.to_string(),
         role: format!("{:?}", device.role).to_lowercase(),
         club_document: club_document.to_string(),
-        member_id: member.id.to_string(),
-        member_name: member.display_name,
+        member_id: Some(member.id.to_string()),
+        member_name: Some(member.display_name),
     }))
 }

@@ -5,14 +5,16 @@
 
 use std::path::PathBuf;
 
+use axum::Router;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::identity::IdentityError;
+use crate::api::{ApiError, ErrorCode};
+use crate::identity::DeviceRecord;
 use crate::state::AppState;
 use crate::{admin_api, api, connection, web_app};
 
@@ -40,76 +42,32 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-/// An error answered before the websocket upgrade, as JSON with a status code.
-struct Refusal {
-    status: StatusCode,
-    error: &'static str,
-    message: String,
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": self.error, "message": self.message });
-        (self.status, Json(body)).into_response()
-    }
-}
-
 async fn sync(
     State(state): State<AppState>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    // Taken as a result, so that a bad token is answered 401 before anything about the upgrade.
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
-    let Some(token) = bearer.or(query.token) else {
-        state.metrics.refused("no_token");
-        return Refusal {
-            status: StatusCode::UNAUTHORIZED,
-            error: "no_token",
-            message: "no device token: send `Authorization: Bearer <token>` or `?token=<token>`; \
-                      a device gets its token by redeeming an invite"
-                .into(),
-        }
-        .into_response();
-    };
-    let identity = state.identity.clone();
-    let now = crate::clock::now_ms();
-    let device = match tokio::task::spawn_blocking(move || identity.authenticate(&token, now)).await
-    {
-        Ok(Ok(device)) => device,
-        Ok(Err(e)) => {
-            let (error, label) = match &e {
-                IdentityError::DeviceRevoked { .. } => ("revoked", "revoked_token"),
-                _ => ("unauthorized", "bad_token"),
-            };
-            state.metrics.refused(label);
-            return Refusal {
-                status: StatusCode::UNAUTHORIZED,
-                error,
-                message: e.to_string(),
-            }
-            .into_response();
-        }
-        Err(e) => {
-            tracing::error!(%e, "authentication task failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+    let device = match authenticated(&state, &headers, query.token).await {
+        Ok(device) => device,
+        Err(refusal) => return refusal.into_response(),
     };
     if state.live.count(device.id) >= MAX_CONNECTIONS_PER_DEVICE {
         state.metrics.refused("too_many_connections");
-        return Refusal {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            error: "too_many_connections",
-            message: format!(
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyConnections,
+            format!(
                 "this device already has {MAX_CONNECTIONS_PER_DEVICE} open connections; close one"
             ),
-        }
+        )
         .into_response();
     }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
     // Leave room above our own frame limit so an oversized frame reaches the protocol, which
     // answers it with a clear error instead of a bare transport close.
     let transport_limit = state.limits.max_frame_bytes.saturating_add(64 * 1024);
@@ -122,6 +80,28 @@ async fn sync(
         .read_buffer_size(IDLE_READ_BUFFER)
         .write_buffer_size(0)
         .on_upgrade(move |socket| connection::serve(socket, device, state))
+}
+
+/// The device of a `/sync` request, counting each refusal by why.
+async fn authenticated(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: Option<String>,
+) -> Result<DeviceRecord, ApiError> {
+    let token = api::device_token(
+        headers,
+        query,
+        "no device token: send `Authorization: Bearer <token>` or `?token=<token>`; a device \
+         gets its token by redeeming an invite",
+    )
+    .inspect_err(|_| state.metrics.refused("no_token"))?;
+    api::authenticate(state, token).await.inspect_err(|e| {
+        state.metrics.refused(match e.code {
+            ErrorCode::Revoked => "revoked_token",
+            ErrorCode::Internal => "identity_unavailable",
+            _ => "bad_token",
+        })
+    })
 }
 
 async fn ready(State(state): State<AppState>) -> Response {

@@ -15,6 +15,8 @@
 //! - [`doc_sync`]: [`DocumentSync`], the sync states of one document with its peers, and the
 //!   durability rule (no heads advertised before they are committed).
 //! - [`limits`], [`error`]: what a peer may send, and what happens when it breaks the rules.
+//! - [`http_api`]: the JSON of the HTTP endpoints beside the websocket (`/api/join`, refusals),
+//!   which server and devices share.
 //! - `sync_check` (private): checks on a peer's automerge sync message that automerge does not
 //!   make itself, so that no message can make our next `generate_sync_message` panic or exhaust
 //!   memory.
@@ -42,6 +44,7 @@ pub mod client;
 pub mod codec;
 pub mod doc_sync;
 pub mod error;
+pub mod http_api;
 pub mod ids;
 pub mod limits;
 pub mod message;

@@ -9,8 +9,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use clubsync_protocol::Limits;
+use clubsync_protocol::http_api::{ErrorBody, ErrorCode};
 
-use crate::address::{BoxedStream, Refusal};
+use crate::address::BoxedStream;
 use crate::error::ClientError;
 use crate::home::Membership;
 
@@ -38,18 +39,16 @@ pub(super) async fn upgrade(membership: &Membership) -> Result<Ws, ClientError> 
             let refusal = response
                 .body()
                 .as_deref()
-                .and_then(|b| serde_json::from_slice::<Refusal>(b).ok());
+                .and_then(|b| serde_json::from_slice::<ErrorBody>(b).ok());
             let message = refusal
                 .as_ref()
                 .map(|r| r.message.clone())
                 .unwrap_or_else(|| format!("HTTP {status}"));
-            Err(
-                match (status.as_u16(), refusal.as_ref().map(|r| r.error.as_str())) {
-                    (401, Some("revoked")) => ClientError::Revoked(message),
-                    (401, _) => ClientError::TokenRefused(message),
-                    _ => ClientError::Refused(message),
-                },
-            )
+            Err(match (status.as_u16(), refusal.map(|r| r.error)) {
+                (401, Some(ErrorCode::Revoked)) => ClientError::Revoked(message),
+                (401, _) => ClientError::TokenRefused(message),
+                _ => ClientError::Refused(message),
+            })
         }
         Err(e) => Err(ClientError::Unreachable {
             address: address.to_string(),

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::auth::Coordinator;
 use super::{blocking, not_in_club, parse_id};
-use crate::api::ApiError;
+use crate::api::{ApiError, ErrorCode};
 use crate::clock::now_ms;
 use crate::identity::{DeviceId, DeviceInfo};
 use crate::state::AppState;
@@ -78,7 +78,8 @@ pub(super) async fn revoke(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Revoked>, ApiError> {
-    let Path(text) = path.map_err(|e| ApiError::new(e.status(), "bad_path", e.body_text()))?;
+    let Path(text) =
+        path.map_err(|e| ApiError::new(e.status(), ErrorCode::BadPath, e.body_text()))?;
     let id: DeviceId = parse_id("device", &text)?;
     let identity = state.identity.clone();
     let now = now_ms();

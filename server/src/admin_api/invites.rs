@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Coordinator;
 use super::{blocking, not_in_club, parse_id};
-use crate::api::ApiError;
+use crate::api::{ApiError, ErrorCode};
 use crate::clock::now_ms;
 use crate::identity::{InviteId, InviteInfo};
 use crate::state::AppState;
@@ -116,7 +116,7 @@ pub(super) async fn create(
     let Json(new) = body.map_err(|e| {
         ApiError::new(
             e.status(),
-            "bad_body",
+            ErrorCode::BadBody,
             format!(
                 "{}. Send JSON like {{\"role\": \"volunteer\", \"name\": \"Asha Khan\", \
                  \"ttl_hours\": 72, \"under_16\": false}}",
@@ -127,7 +127,7 @@ pub(super) async fn create(
     let role: Role = new.role.trim().parse().map_err(|()| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_role",
+            ErrorCode::BadRole,
             format!(
                 "{:?} is not a role: use \"coordinator\", \"volunteer\" or \"observer\"",
                 new.role
@@ -138,7 +138,7 @@ pub(super) async fn create(
     if hours == 0 {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_ttl",
+            ErrorCode::BadTtl,
             "ttl_hours must be at least 1",
         ));
     }
@@ -172,7 +172,8 @@ pub(super) async fn withdraw(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<InviteView>, ApiError> {
-    let Path(text) = path.map_err(|e| ApiError::new(e.status(), "bad_path", e.body_text()))?;
+    let Path(text) =
+        path.map_err(|e| ApiError::new(e.status(), ErrorCode::BadPath, e.body_text()))?;
     let id: InviteId = parse_id("invite", &text)?;
     let identity = state.identity.clone();
     let now = now_ms();

@@ -45,7 +45,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use clubsync_protocol::DocumentId;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 /// The admin API's routes, nested under `/api/club`; merge into the server's router.
@@ -67,7 +67,7 @@ pub fn router() -> Router<AppState> {
 async fn unknown_path() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         "no such admin endpoint; see the list in the server's documentation (/api/club, \
          /api/club/members, /api/club/devices, /api/club/invites, /api/club/documents, \
          /api/club/reports/REPORT.csv)",
@@ -77,7 +77,7 @@ async fn unknown_path() -> ApiError {
 async fn wrong_method() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this admin endpoint does not take that HTTP method",
     )
 }
@@ -95,7 +95,7 @@ async fn blocking<T: Send + 'static>(
 fn not_in_club(what: &str, id: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         format!("there is no {what} {id:?} in your club"),
     )
 }
@@ -105,7 +105,7 @@ fn parse_id<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, ApiError>
     text.parse().map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_id",
+            ErrorCode::BadId,
             format!("{text:?} is not a {what} id; the lists of this API show the ids"),
         )
     })

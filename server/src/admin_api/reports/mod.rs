@@ -16,7 +16,7 @@ use serde::Deserialize;
 use self::render::{build, slug, typed};
 use super::auth::Coordinator;
 use super::{blocking, not_in_club, parse_id};
-use crate::api::ApiError;
+use crate::api::{ApiError, ErrorCode};
 use crate::identity::{ClubId, IdentityStore};
 use crate::state::AppState;
 use crate::storage::SharedStore;
@@ -90,8 +90,10 @@ pub(super) async fn export(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Path(file) = path.map_err(|e| ApiError::new(e.status(), "bad_path", e.body_text()))?;
-    let Query(query) = query.map_err(|e| ApiError::new(e.status(), "bad_query", e.body_text()))?;
+    let Path(file) =
+        path.map_err(|e| ApiError::new(e.status(), ErrorCode::BadPath, e.body_text()))?;
+    let Query(query) =
+        query.map_err(|e| ApiError::new(e.status(), ErrorCode::BadQuery, e.body_text()))?;
     let report = Report::from_file(&file).ok_or_else(|| {
         let names: Vec<String> = Report::ALL
             .iter()
@@ -99,7 +101,7 @@ pub(super) async fn export(
             .collect();
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "unknown_report",
+            ErrorCode::UnknownReport,
             format!("no report {file:?}: the reports are {}", names.join(", ")),
         )
     })?;
@@ -109,7 +111,7 @@ pub(super) async fn export(
         _ => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "missing_document",
+                ErrorCode::MissingDocument,
                 format!(
                     "say which {} to report on: ?document=<id> (GET /api/club/documents lists them)",
                     kind_name(report.kind())
@@ -178,7 +180,7 @@ fn load(
             None => {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
-                    "not_stored_yet",
+                    ErrorCode::NotStoredYet,
                     format!("nothing of document {id} has reached the server yet; sync it first"),
                 ));
             }
@@ -211,7 +213,7 @@ fn checked_document(
             } else {
                 Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "wrong_document_kind",
+                    ErrorCode::WrongDocumentKind,
                     format!(
                         "{} is made from a {}, and document {id} is a {}",
                         report.name(),

@@ -15,7 +15,7 @@ use clubsync_core::sponsorship::SponsoredActivity;
 use clubsync_protocol::DocumentId;
 
 use super::Report;
-use crate::api::ApiError;
+use crate::api::{ApiError, ErrorCode};
 
 /// Builds the report's CSV and a title to name the file by.
 pub(super) fn build(
@@ -84,7 +84,7 @@ pub(super) fn typed<T: TypedDocument>(id: DocumentId, doc: Automerge) -> Result<
 fn unreadable(id: DocumentId, e: &SchemaError) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "unreadable_document",
+        ErrorCode::UnreadableDocument,
         format!("document {id} cannot be read for this report: {e}"),
     )
 }
@@ -93,7 +93,7 @@ fn report_error(e: ReportError) -> ApiError {
     match e {
         ReportError::Schema(e) => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unreadable_document",
+            ErrorCode::UnreadableDocument,
             format!("the report cannot be made from this document: {e}"),
         ),
         other => ApiError::internal("writing a report failed", other),

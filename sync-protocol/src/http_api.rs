@@ -1,0 +1,176 @@
+//! The JSON of clubsync's HTTP endpoints beside the sync websocket (`/api/join`, the refusals of
+//! `/sync` and of the coordinators' API), shared by the server that answers and the devices that
+//! ask, so both sides name an error by the same enum variant and never by a string they could
+//! spell differently.
+//!
+//! A refusal is `{ "error": "<code>", "message": "<what happened and what to do>" }` with a
+//! fitting HTTP status. Codes are snake_case; a code this build does not know reads as
+//! [`ErrorCode::Unknown`], so an older device still shows a newer server's message.
+
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, as a machine reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// No device token in the request.
+    NoToken,
+    /// The token is not one the server knows.
+    Unauthorized,
+    /// The token's device was revoked by a coordinator: final, retrying cannot help.
+    Revoked,
+    /// The device has as many connections open as it may.
+    TooManyConnections,
+    /// The request needs a coordinator's device.
+    CoordinatorRoleRequired,
+    /// No invite has this code.
+    InviteNotFound,
+    /// The invite's time ran out.
+    InviteExpired,
+    /// The invite was used already.
+    InviteUsed,
+    /// A coordinator withdrew the invite.
+    InviteWithdrawn,
+    /// No such thing in the caller's club.
+    NotFound,
+    /// The body is not the JSON the endpoint takes.
+    BadBody,
+    /// An id in the request is not one.
+    BadId,
+    /// The path's parameters do not parse.
+    BadPath,
+    /// The query's parameters do not parse.
+    BadQuery,
+    /// Not a role.
+    BadRole,
+    /// Not a lifetime the server accepts.
+    BadTtl,
+    /// The path exists, the method does not.
+    MethodNotAllowed,
+    /// The report needs a document the request did not name.
+    MissingDocument,
+    /// The document has nothing stored yet.
+    NotStoredYet,
+    /// No report by that name.
+    UnknownReport,
+    /// A document could not be read as its kind.
+    UnreadableDocument,
+    /// The document is of another kind than the report reads.
+    WrongDocumentKind,
+    /// Refused for a reason the message gives.
+    Refused,
+    /// The server failed; try again later.
+    Internal,
+    /// A code this build does not know (from a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The code as it is written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoToken => "no_token",
+            Self::Unauthorized => "unauthorized",
+            Self::Revoked => "revoked",
+            Self::TooManyConnections => "too_many_connections",
+            Self::CoordinatorRoleRequired => "coordinator_role_required",
+            Self::InviteNotFound => "invite_not_found",
+            Self::InviteExpired => "invite_expired",
+            Self::InviteUsed => "invite_used",
+            Self::InviteWithdrawn => "invite_withdrawn",
+            Self::NotFound => "not_found",
+            Self::BadBody => "bad_body",
+            Self::BadId => "bad_id",
+            Self::BadPath => "bad_path",
+            Self::BadQuery => "bad_query",
+            Self::BadRole => "bad_role",
+            Self::BadTtl => "bad_ttl",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::MissingDocument => "missing_document",
+            Self::NotStoredYet => "not_stored_yet",
+            Self::UnknownReport => "unknown_report",
+            Self::UnreadableDocument => "unreadable_document",
+            Self::WrongDocumentKind => "wrong_document_kind",
+            Self::Refused => "refused",
+            Self::Internal => "internal",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of every refusal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong, for a program.
+    pub error: ErrorCode,
+    /// What happened and what to do, for a person.
+    pub message: String,
+}
+
+/// `POST /api/join`: redeem an invite for a device token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    /// The invite code a coordinator gave.
+    pub invite: String,
+    /// A name for this device, shown to coordinators ("Min-ji's phone").
+    pub device_name: String,
+}
+
+/// The answer to a redeemed invite.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinResponse {
+    /// The device's id.
+    pub device_id: String,
+    /// The device token: keep it secret; it is shown only this once.
+    pub token: String,
+    /// The club joined.
+    pub club_id: String,
+    /// The member's role in the club.
+    pub role: String,
+    /// The club document's id, to sync first.
+    pub club_document: String,
+    /// The member this device belongs to: their id in the club document (a hyphenated UUID).
+    /// Servers before 0.1 did not send it.
+    #[serde(default)]
+    pub member_id: Option<String>,
+    /// The member's display name (likewise).
+    #[serde(default)]
+    pub member_name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_written_as_their_names_and_unknown_ones_still_read() {
+        let body = ErrorBody {
+            error: ErrorCode::Revoked,
+            message: "this device was revoked".into(),
+        };
+        let json = serde_json::to_string(&body).expect("serialises");
+        assert_eq!(
+            json,
+            r#"{"error":"revoked","message":"this device was revoked"}"#
+        );
+        let newer: ErrorBody =
+            serde_json::from_str(r#"{"error":"quota_exceeded","message":"later"}"#).expect("reads");
+        assert_eq!(newer.error, ErrorCode::Unknown);
+        for code in [
+            ErrorCode::NoToken,
+            ErrorCode::InviteNotFound,
+            ErrorCode::WrongDocumentKind,
+        ] {
+            let written = serde_json::to_value(code).expect("serialises");
+            assert_eq!(written, serde_json::Value::String(code.as_str().into()));
+        }
+    }
+}
