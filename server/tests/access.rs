@@ -1,7 +1,7 @@
 //! Per-club and per-role access, end to end: what an observer may do, and where ephemeral
 //! messages go.
 
-mod common;
+use clubsync_testkit::harness as common;
 
 use automerge::sync::{Message as SyncMessage, MessageVersion};
 use clubsync_protocol::message::SyncData;

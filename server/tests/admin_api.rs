@@ -1,7 +1,7 @@
 //! The coordinators' admin API end to end: the real binary, plain HTTP on loopback, devices
 //! syncing over real websockets.
 
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! A table of bad inputs, each sent to the running server on its own connection: each is answered
 //! with its own error, while another device's records keep syncing and nothing is lost.
 
-mod common;
+use clubsync_testkit::harness as common;
 
 use automerge::sync::SyncDoc;
 use clubsync_protocol::message::{Join, SyncData};

@@ -1,7 +1,7 @@
 //! The club document's index of documents, kept by the server: a device discovers every
 //! activity document of its club by syncing the club document alone.
 
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! redeeming an invite is added to the club document, so core's record rules (who may take a
 //! tin, who may count) and every device know them.
 
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::time::Duration;
 

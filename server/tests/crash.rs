@@ -2,7 +2,7 @@
 //! donation whose change the server had acknowledged (its heads, sent back to the device,
 //! included it) is there.
 
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! What an admin relies on: health and metrics endpoints, unloading idle documents, and a
 //! graceful shutdown that tells devices the server is going away.
 
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,6 @@
 //! The server end to end: the real binary, real websockets on loopback, real SQLite files.
 
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! (content types, caching, the service worker), the redirects to it, and the hint when the app
 //! is not built.
 
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::path::Path;
 

@@ -2,13 +2,12 @@
 //! devices, a server killed mid-sync, connections cut mid-transfer, a device killed while
 //! recording, and a revoked device. Every device is a real `clubsync` process with its own
 //! directory; every connection goes through a loopback proxy the test controls
-//! (`clubsync_tests::proxy`), so devices keep one server address while the server restarts.
+//! (`clubsync_testkit::proxy`), so devices keep one server address while the server restarts.
 //!
 //! What a club relies on: no donation is lost or counted twice, and what a device was told is
 //! saved on the server survives the server's crash.
 
-#[path = "../../server/tests/common/mod.rs"]
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,7 +20,7 @@ use clubsync_core::collection::StreetCollection;
 use clubsync_core::document::TypedDocument;
 use clubsync_core::store::{DocumentStore, SqliteStore};
 use clubsync_protocol::DocumentId;
-use clubsync_tests::proxy::CuttingProxy;
+use clubsync_testkit::proxy::CuttingProxy;
 use common::{ServerProcess, admin, client_bin};
 use rand::{Rng, SeedableRng};
 

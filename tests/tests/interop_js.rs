@@ -12,8 +12,7 @@
 //! Needs `tests/interop/node_modules` (`./run-tests` runs `npm ci` there); fails without it
 //! unless `CLUBSYNC_SKIP_JS=1`.
 
-#[path = "../../server/tests/common/mod.rs"]
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

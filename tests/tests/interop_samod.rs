@@ -13,8 +13,7 @@
 //! storage. Scenario 3 also uses [`BearerDialer`], a small samod `Dialer` of this file that
 //! sends the token as `Authorization: Bearer` and reports a refused upgrade's HTTP status.
 
-#[path = "../../server/tests/common/mod.rs"]
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::collections::BTreeSet;
 use std::future::Future;

@@ -17,8 +17,7 @@
 //! `/usr/bin/chromium`, `tests/web/node_modules` and the built app `web/dist` (`./run-tests`
 //! makes both); fails without them unless `CLUBSYNC_SKIP_BROWSER=1`.
 
-#[path = "../../server/tests/common/mod.rs"]
-mod common;
+use clubsync_testkit::harness as common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
