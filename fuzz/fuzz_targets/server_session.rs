@@ -1,84 +1,135 @@
-//! Fuzz target: a whole server connection, fed frames by the fuzzer.
+//! Fuzz target: a whole server connection and the server's shipping document host, fed frames
+//! by the fuzzer.
 //!
-//! The input drives one [`ServerConnection`] the way the server will: every `CheckAccess` gets an
-//! access taken from the input (now or at the next step), every accepted `Sync` goes to the
-//! document's [`DocumentSync`] over a real `Automerge` document, receipts are "committed" to an
-//! in-memory store, and what the document generates goes back out through `sync_frame`. Nothing
-//! may panic. A `MalformedChanges` error discards the document and reloads it from the store, as
-//! the server will; the store holds only committed receipts, so it must always load.
+//! The input drives one [`ServerConnection`] the way the server does: every `CheckAccess` gets an
+//! access taken from the input (now or at the next step), and every accepted `Sync` goes to the
+//! document's [`DocumentHost`], the same code the server runs. Its effects are performed in
+//! memory: registration succeeds, commits go to an in-memory store (or fail, when the input says
+//! so), reloads load that store. Nothing may panic; every frame the server sends must decode;
+//! no sync message may carry a head that is not in the store (the durability rule); and the
+//! store must always load.
+//!
+//! Document 0 is a registered club document (so the server's own edits are written into it);
+//! document 1 is unregistered, so its first changes go through the kind check and registration.
 //!
 //! # Input format
 //!
 //! - Byte 0: flags. Unless its low three bits are all zero (1 input in 8), a valid `join` from
-//!   [`CLIENT`] is sent first, so most inputs get past the handshake.
+//!   [`CLIENT`] is sent first, so most inputs get past the handshake. Bit 3 makes every commit
+//!   fail.
 //! - Then steps, each `[tag] [len: u16 little-endian] [len bytes]` (cut short at the end):
 //!   - `tag & 7` is the kind: 0, 1, 7 a raw frame; 2 a `sync` and 4 a `request` from [`CLIENT`]
 //!     to [`SERVER`] whose `data` is the bytes; 3 a `sync` from a forged sender; 5 an
-//!     `ephemeral`; 6 a local edit of the document, committed (the bytes are the key).
+//!     `ephemeral`; 6 an edit of the server's own (a member named by the bytes).
 //!   - `(tag >> 3) & 3` is the access given to access checks: 0 denied, 1 read-only, else
 //!     read-write.
 //!   - `(tag >> 5) & 1` picks one of two documents.
 //!   - `(tag >> 6) & 1` defers this step's access decisions to the end of the next step.
 #![no_main]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use automerge::transaction::Transactable;
-use automerge::{Automerge, ROOT};
+use automerge::{Automerge, ChangeHash};
+use clubsync_core::club::{Club, ClubProfile, ClubType, Member, Role};
+use clubsync_core::currency::Currency;
+use clubsync_core::document::{DocumentKind, TypedDocument};
+use clubsync_core::ids::MemberId;
+use clubsync_core::store::StoredSize;
+use clubsync_core::timestamp::Timestamp;
 use clubsync_protocol::message::{Ephemeral, Join, Message, PeerMetadata, SyncData};
 use clubsync_protocol::{
-    Access, DocSyncError, DocumentId, DocumentSync, Limits, PeerId, ServerAction, ServerConnection,
-    codec,
+    Access, DocumentId, Limits, PeerId, ServerAction, ServerConnection, codec,
 };
+use clubsync_server::documents::{
+    ClubEdit, DocCommand, DocumentHost, HostLimits, Input, Loaded, Outbound, PeerInfo,
+};
+use clubsync_server::identity::{ClubId, DeviceId};
 use libfuzzer_sys::fuzz_target;
+use uuid::Uuid;
 
 /// The server's peer id.
 const SERVER: &str = "fuzz-server";
 /// The client's peer id, as its `join` gives it.
 const CLIENT: &str = "fuzz-client";
-/// The two documents steps can be about.
+/// The two documents steps can be about: a club document and a new one.
 const DOCUMENTS: [DocumentId; 2] = [
     DocumentId::from_bytes([1; 16]),
     DocumentId::from_bytes([2; 16]),
 ];
-/// The one connection every `DocumentSync` syncs with.
-const CONNECTION: u8 = 0;
+/// The one connection.
+const CONNECTION: u64 = 0;
+const CLUB: ClubId = ClubId::from_uuid(Uuid::from_bytes([3; 16]));
+const PEER: PeerInfo = PeerInfo {
+    club: CLUB,
+    device: DeviceId::from_uuid(Uuid::from_bytes([4; 16])),
+};
 
-/// A loaded document with its sync states and what has been committed of it.
-struct LoadedDoc {
-    doc: Automerge,
-    sync: DocumentSync<u8>,
-    /// The committed receipts, concatenated: what storage would hold.
+/// A document's host and its committed store.
+struct Hosted {
+    host: DocumentHost,
+    /// The committed chunks, concatenated: what storage holds.
     store: Vec<u8>,
+    /// The hashes of every change in the store.
+    committed: HashSet<ChangeHash>,
 }
 
-impl LoadedDoc {
-    fn new() -> Self {
+impl Hosted {
+    fn new(id: DocumentId) -> Self {
+        let (store, registered) = if id == DOCUMENTS[0] {
+            let profile = ClubProfile {
+                name: "Fuzz club".into(),
+                club_type: ClubType::Community,
+                country: "GB".into(),
+                currency: Currency::new("GBP").expect("a currency"),
+            };
+            let club = Club::create(None, &profile, Timestamp::from_millis(0)).expect("a club");
+            (club.automerge().save(), Some((CLUB, DocumentKind::Club)))
+        } else {
+            (Vec::new(), None)
+        };
+        let doc = load(&store);
+        let committed = doc.get_changes_meta(&[]).iter().map(|c| c.hash).collect();
+        let size = StoredSize {
+            bytes: store.len() as u64,
+            chunks: 0,
+            chunk_bytes: 0,
+        };
+        let host = DocumentHost::new(
+            id,
+            Loaded {
+                doc,
+                size,
+                registered,
+                missing_edits: Vec::new(),
+            },
+            HostLimits {
+                max_document_bytes: 1 << 22,
+            },
+        );
         Self {
-            doc: Automerge::new(),
-            sync: DocumentSync::new(),
-            store: Vec::new(),
+            host,
+            store,
+            committed,
         }
     }
+}
 
-    /// Discards the in-memory document and sync states and loads the document from storage.
-    fn reload(&mut self) {
-        let mut doc = Automerge::new();
-        doc.load_incremental(&self.store)
-            .expect("committed receipts must always load");
-        self.doc = doc;
-        self.sync = DocumentSync::new();
-    }
+fn load(store: &[u8]) -> Automerge {
+    let mut doc = Automerge::new();
+    doc.load_incremental(store)
+        .expect("committed chunks must always load");
+    doc
 }
 
 struct Harness {
     server: ServerConnection,
-    docs: HashMap<DocumentId, LoadedDoc>,
+    docs: HashMap<DocumentId, Hosted>,
+    fail_commits: bool,
     sent: usize,
 }
 
 impl Harness {
-    fn new() -> Self {
+    fn new(fail_commits: bool) -> Self {
         let limits = Limits {
             max_frame_bytes: 1 << 20,
             max_documents: 4,
@@ -87,6 +138,7 @@ impl Harness {
         Self {
             server: ServerConnection::new(server_id, PeerMetadata::default(), limits),
             docs: HashMap::new(),
+            fail_commits,
             sent: 0,
         }
     }
@@ -118,72 +170,105 @@ impl Harness {
                         self.handle(more, access, false, deferred);
                     }
                 }
-                ServerAction::Ephemeral(e) => {
-                    if let Some(frame) = self.server.ephemeral_frame(&e) {
-                        self.send(frame);
-                    }
+                ServerAction::Ephemeral(message) => {
+                    let doc = message.document_id;
+                    self.command(doc, DocCommand::Ephemeral { from: CONNECTION, message });
                 }
                 ServerAction::Sync {
                     document_id,
                     request,
                     permission,
                     message,
-                } => {
-                    let loaded = self.docs.entry(document_id).or_insert_with(LoadedDoc::new);
-                    if !loaded.sync.has_peer(&CONNECTION) {
-                        loaded.sync.add_peer(CONNECTION, permission, None);
-                    }
-                    match loaded
-                        .sync
-                        .receive(&CONNECTION, request, message, &mut loaded.doc)
-                    {
-                        Ok(receipt) => {
-                            if !receipt.changes.is_empty() {
-                                assert!(
-                                    loaded.sync.generate(&loaded.doc).is_empty(),
-                                    "heads generated before the commit"
-                                );
-                                loaded.store.extend_from_slice(&receipt.changes);
-                                loaded.sync.committed();
-                            }
-                            if receipt.unavailable
-                                && let Some(frame) = self.server.unavailable_frame(document_id)
-                            {
-                                self.send(frame);
-                            }
-                        }
-                        Err(DocSyncError::MalformedChanges(_)) => loaded.reload(),
-                        Err(e) => panic!("unexpected error from DocumentSync::receive: {e}"),
-                    }
-                    self.generate(document_id);
-                }
+                } => self.command(
+                    document_id,
+                    DocCommand::Sync {
+                        conn: CONNECTION,
+                        peer: PEER,
+                        permission,
+                        request,
+                        message,
+                    },
+                ),
             }
         }
     }
 
-    fn generate(&mut self, document_id: DocumentId) {
-        let Some(loaded) = self.docs.get_mut(&document_id) else {
-            return;
-        };
-        let messages = loaded.sync.generate(&loaded.doc);
-        for (_, message) in messages {
-            if let Some(frame) = self.server.sync_frame(document_id, message) {
+    /// Gives a command to a document's host and performs every effect, as the server's shell
+    /// does.
+    fn command(&mut self, id: DocumentId, command: DocCommand) {
+        let hosted = self.docs.entry(id).or_insert_with(|| Hosted::new(id));
+        let mut effects = hosted.host.handle(Input::Batch {
+            commands: vec![command],
+            now_ms: 1_000,
+        });
+        let mut frames = Vec::new();
+        loop {
+            frames.append(&mut effects.frames);
+            let answer = if effects.register.take().is_some() {
+                Input::Registered(Ok(()))
+            } else if let Some(commit) = effects.commit.take() {
+                if self.fail_commits {
+                    Input::CommitFailed("the disk is full".into())
+                } else {
+                    for chunk in commit.chunks {
+                        hosted.store.extend_from_slice(&chunk);
+                    }
+                    let stored = load(&hosted.store);
+                    hosted.committed = stored.get_changes_meta(&[]).iter().map(|c| c.hash).collect();
+                    Input::Committed
+                }
+            } else if std::mem::take(&mut effects.reload) {
+                Input::Reloaded(Ok(Box::new(load(&hosted.store))))
+            } else if std::mem::take(&mut effects.compact) {
+                hosted.store = load(&hosted.store).save();
+                Input::Compacted(Ok(hosted.store.len() as u64))
+            } else {
+                break;
+            };
+            effects = hosted.host.handle(answer);
+        }
+        let committed = hosted.committed.clone();
+        for (_, frame) in frames {
+            let frame = match frame {
+                Outbound::Sync(doc, message) => {
+                    for head in &message.heads {
+                        assert!(
+                            committed.contains(head),
+                            "durability rule broken: head {head} sent before it was committed"
+                        );
+                    }
+                    self.server.sync_frame(doc, *message)
+                }
+                Outbound::Unavailable(doc) => self.server.unavailable_frame(doc),
+                Outbound::Ephemeral(e) => self.server.ephemeral_frame(&e),
+                Outbound::Refuse(reason) => {
+                    for action in self.server.refuse(reason) {
+                        if let ServerAction::Send(f) = action {
+                            self.send(f);
+                        }
+                    }
+                    None
+                }
+            };
+            if let Some(frame) = frame {
                 self.send(frame);
             }
         }
     }
 
-    fn local_edit(&mut self, document_id: DocumentId, key: &[u8]) {
-        let loaded = self.docs.entry(document_id).or_insert_with(LoadedDoc::new);
-        let before = loaded.doc.get_heads();
-        let key = String::from_utf8_lossy(key).into_owned();
-        let mut tx = loaded.doc.transaction();
-        tx.put(ROOT, key, 1_i64).expect("put on the root map");
-        tx.commit();
-        loaded
-            .store
-            .extend_from_slice(&loaded.doc.save_after(&before));
-        self.generate(document_id);
+    fn server_edit(&mut self, document_id: DocumentId, name: &[u8]) {
+        let mut id = [0u8; 16];
+        for (i, b) in name.iter().take(16).enumerate() {
+            id[i] = *b;
+        }
+        let member = Member {
+            id: MemberId::from_uuid(Uuid::from_bytes(id)),
+            display_name: String::from_utf8_lossy(name).into_owned(),
+            contact: None,
+            role: Role::Volunteer,
+            age16plus: true,
+        };
+        self.command(document_id, DocCommand::EditClub(ClubEdit::AddMember(member)));
     }
 }
 
@@ -213,7 +298,7 @@ fuzz_target!(|input: &[u8]| {
     let Some((&flags, mut rest)) = input.split_first() else {
         return;
     };
-    let mut h = Harness::new();
+    let mut h = Harness::new(flags & 8 != 0);
     let mut deferred = Vec::new();
     if flags & 7 != 0 {
         let join = codec::encode(&Message::Join(Join {
@@ -253,7 +338,7 @@ fuzz_target!(|input: &[u8]| {
                     data: bytes.to_vec(),
                 }))),
             6 => {
-                h.local_edit(document_id, bytes);
+                h.server_edit(document_id, bytes);
                 Vec::new()
             }
             _ => h.server.receive_frame(bytes),
