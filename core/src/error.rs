@@ -33,6 +33,17 @@ pub enum RecordError {
     /// The tin is already with a collector; return it first.
     #[error("tin {0} is already issued to a collector")]
     TinAlreadyIssued(TinNumber),
+    /// The seal was used on an earlier issue (of this tin or another): every issue of a tin gets
+    /// a new seal, so a seal that turns up again on a returned tin proves nothing. Two devices
+    /// that use one seal concurrently, offline, are flagged after the merge instead
+    /// (`Flag::SealUsedTwice`).
+    #[error("seal {seal} was already used on tin {tin}: each issue of a tin gets a new seal")]
+    SealReused {
+        /// The seal number, trimmed.
+        seal: String,
+        /// The tin it was used on.
+        tin: TinNumber,
+    },
     /// The tin number already exists in this collection.
     #[error("tin {0} already exists in this collection")]
     TinExists(TinNumber),

@@ -155,6 +155,27 @@ impl fmt::Display for TinNumber {
     }
 }
 
+/// Compact text for a sorted list of tin numbers: `1-5, 9, 12-14`.
+pub fn tin_ranges(tins: &[TinNumber]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < tins.len() {
+        let start = tins[i].0;
+        let mut end = start;
+        while i + 1 < tins.len() && tins[i + 1].0 == end + 1 {
+            end += 1;
+            i += 1;
+        }
+        out.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    out.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

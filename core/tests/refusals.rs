@@ -246,6 +246,35 @@ fn issuing_a_tin_to_an_under_16_or_twice_is_refused() {
 }
 
 #[test]
+fn a_seal_used_before_is_refused_on_any_tin() {
+    use clubsync_core::collection::IssueTin;
+    use clubsync_core::ids::CustodyId;
+    let mut w = world();
+    let first = w.issue(1, w.ben, "S-10", 1);
+    w.give_back(first, 30);
+    for tin in [TinNumber(1), TinNumber(2)] {
+        // The same seal, padded as a person might type it.
+        let again = IssueTin {
+            id: CustodyId::new_v7(at(40)),
+            tin,
+            collector: w.cho,
+            seal: " S-10 ".into(),
+            issued_by: w.ana,
+            at: at(40),
+        };
+        let err = refused(&mut w, |w| w.collection.issue_tin(&again, &w.club));
+        assert!(
+            matches!(&err, RecordError::SealReused { seal, tin: TinNumber(1) } if seal == "S-10"),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("each issue of a tin gets a new seal")
+        );
+    }
+}
+
+#[test]
 fn the_return_status_cannot_be_set_without_submitting_a_return() {
     let mut w = world();
     let err = refused(&mut w, |w| {

@@ -122,27 +122,7 @@ pub fn tin_list(text: &str) -> anyhow::Result<Vec<TinNumber>> {
     tins.sort();
     Ok(tins)
 }
-
-/// Compact text for a sorted list of tin numbers: `1-5, 9, 12-14`.
-pub fn tin_ranges(tins: &[TinNumber]) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < tins.len() {
-        let start = tins[i].0;
-        let mut end = start;
-        while i + 1 < tins.len() && tins[i + 1].0 == end + 1 {
-            end += 1;
-            i += 1;
-        }
-        out.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}-{end}")
-        });
-        i += 1;
-    }
-    out.join(", ")
-}
+pub use clubsync_core::ids::tin_ranges;
 
 /// Coins or notes counted, as `VALUE:COUNT` (`2.00:3` is three £2 coins).
 pub fn denomination(text: &str, currency: Currency) -> anyhow::Result<Denomination> {

@@ -5,6 +5,7 @@
 //! submitted, the document's heads at that moment close the ledger: any entry not visible at
 //! those heads (made later, or made earlier offline and merged later) is a post-close adjustment.
 
+mod close;
 mod counts;
 mod donations;
 mod flags;
@@ -25,6 +26,7 @@ use crate::fields::{MapReader, Record};
 use crate::stage::{self, Stage};
 use crate::timestamp::Timestamp;
 
+pub use close::CloseWarning;
 pub use counts::{Count, CountStatus, Denomination, NewCount, Supersede};
 pub use donations::{Donation, DonationSource, NewDonation};
 pub use ledger::{LedgerEntry, LedgerKind, NewLedgerEntry};

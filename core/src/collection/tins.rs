@@ -126,6 +126,17 @@ impl StreetCollection {
         if self.active_custody(issue.tin)?.is_some() {
             return Err(RecordError::TinAlreadyIssued(issue.tin));
         }
+        let seal = issue.seal.trim();
+        if let Some(used) = self
+            .custody_log()?
+            .into_iter()
+            .find(|c| c.seal.trim() == seal)
+        {
+            return Err(RecordError::SealReused {
+                seal: seal.to_owned(),
+                tin: used.tin,
+            });
+        }
         let collector = club
             .member(issue.collector)?
             .ok_or(RecordError::UnknownMember(issue.collector))?;

@@ -134,7 +134,7 @@ pub(super) fn close(context: &Context, args: CloseArgs) -> anyhow::Result<()> {
     if args.reference.is_some() && target != Stage::ReturnSubmitted {
         bail!("--reference is recorded with the return: use it with --stage return-submitted");
     }
-    for warning in warnings(&collection, target)? {
+    for warning in collection.close_warnings(target)? {
         eprintln!("warning: {warning}");
     }
     let at = now();
@@ -174,54 +174,4 @@ pub(super) fn close(context: &Context, args: CloseArgs) -> anyhow::Result<()> {
         None => println!("The ledger is closed: anything recorded now is a post-close adjustment."),
     }
     Ok(())
-}
-
-/// What is unusual about moving to `target` now (the move is still allowed).
-pub(super) fn warnings(
-    collection: &StreetCollection,
-    target: Stage,
-) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    if target < Stage::Counted {
-        return Ok(out);
-    }
-    let custody = collection.custody_log()?;
-    let counts = collection.counts()?;
-    let mut out_now: Vec<TinNumber> = custody
-        .iter()
-        .filter(|c| c.returned.is_none())
-        .map(|c| c.tin)
-        .collect();
-    out_now.sort();
-    out_now.dedup();
-    if !out_now.is_empty() {
-        out.push(format!(
-            "tin(s) {} are still out with collectors",
-            parse::tin_ranges(&out_now)
-        ));
-    }
-    let mut uncounted: Vec<TinNumber> = custody
-        .iter()
-        .filter(|c| c.returned.is_some())
-        .filter(|c| !counts.iter().any(|k| k.custody == c.id && k.active))
-        .map(|c| c.tin)
-        .collect();
-    uncounted.sort();
-    uncounted.dedup();
-    if !uncounted.is_empty() {
-        out.push(format!(
-            "tin(s) {} came back but are not counted",
-            parse::tin_ranges(&uncounted)
-        ));
-    }
-    let unsigned = counts
-        .iter()
-        .filter(|k| k.active && k.status != CountStatus::Locked)
-        .count();
-    if unsigned > 0 {
-        out.push(format!(
-            "{unsigned} count(s) are not signed by both counters"
-        ));
-    }
-    Ok(out)
 }

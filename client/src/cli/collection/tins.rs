@@ -73,18 +73,6 @@ pub(super) fn issue_tin(context: &Context, args: IssueArgs) -> anyhow::Result<()
             args.tin
         );
     }
-    if let Some(used) = collection
-        .custody_log()?
-        .into_iter()
-        .find(|c| c.seal.trim() == args.seal.trim())
-    {
-        bail!(
-            "seal {} was already used on tin {} (issued {}): each issue of a tin gets a new seal",
-            used.seal,
-            used.tin,
-            used.issued_at
-        );
-    }
     let at = now();
     let issue = IssueTin {
         id: CustodyId::new_v7(at),
