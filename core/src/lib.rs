@@ -13,7 +13,8 @@
 //!   [`document::TypedDocument`] trait; [`stage`]: statuses that only move forward.
 //! - The documents: [`club`], [`collection`] (street collection), [`petition`], [`event`],
 //!   [`sponsorship`], [`stock`].
-//! - Values: [`money`], [`currency`], [`ids`], [`timestamp`]; errors in [`error`].
+//! - Values: [`money`], [`currency`], [`ids`], [`timestamp`]; typed amounts read exactly in
+//!   [`amount_text`]; errors in [`error`].
 //! - [`flags`]: what a merge cannot prevent, for a human to resolve.
 //! - [`reports`]: report data and CSV writers.
 //! - [`store`]: the SQLite document store behind the [`store::DocumentStore`] interface.
@@ -63,6 +64,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod amount_text;
 pub mod club;
 pub mod collection;
 pub mod currency;

@@ -2,6 +2,7 @@
 //! note counts, dates and times. Every refusal names what was typed and how to write it.
 
 use anyhow::{Context as _, bail};
+use clubsync_core::amount_text;
 use clubsync_core::collection::Denomination;
 use clubsync_core::currency::Currency;
 use clubsync_core::ids::TinNumber;
@@ -11,78 +12,16 @@ use clubsync_core::timestamp::Timestamp;
 /// The most tins one `add-tins` may add: a typo such as `1-20000` is caught, not written.
 pub const MAX_TINS_AT_ONCE: usize = 1_000;
 
-/// An amount in major units of `currency` (`5`, `5.00`, `0.50`, `1250` for KRW) as minor units.
-///
-/// Refused: signs, thousands separators, more decimals than the currency has, zero, and amounts
-/// too large to hold.
+/// An amount in major units of `currency` (`5`, `5.00`, `0.50`, `1250` for KRW), more than
+/// zero: core's reading of typed amounts (`clubsync_core::amount_text`).
 pub fn amount(text: &str, currency: Currency) -> anyhow::Result<Money> {
-    let minor = minor_units(text, currency)?;
-    if minor == 0 {
-        bail!("the amount {text:?} is zero: a donation must be more than zero");
-    }
-    Ok(Money::new(minor, currency))
+    Ok(amount_text::parse_amount(text, currency)?)
 }
 
 /// Like [`amount`], but zero is allowed (the value of a coin is never zero, but the parser is
 /// shared); returns minor units.
 fn minor_units(text: &str, currency: Currency) -> anyhow::Result<i64> {
-    let typed = text.trim();
-    let digits = usize::from(currency.minor_digits());
-    let example = if digits == 0 {
-        "like 5 or 1250".to_owned()
-    } else {
-        let zeros = "0".repeat(digits);
-        format!("like 5, 5.{zeros} or 0.5{}", &zeros[1..])
-    };
-    if typed.is_empty() {
-        bail!("no amount given: write the amount in {currency}, {example}");
-    }
-    if typed.starts_with('-') {
-        bail!("the amount {text:?} is negative: amounts are written without a sign, {example}");
-    }
-    if typed.contains(',') {
-        bail!(
-            "the amount {text:?} has a comma: write it without thousands separators and with a \
-             point for decimals, {example}"
-        );
-    }
-    let (whole, fraction) = match typed.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (typed, None),
-    };
-    let all_digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    let nothing = whole.is_empty() && fraction.is_none_or(str::is_empty);
-    if nothing || !all_digits(whole) || !fraction.is_none_or(all_digits) {
-        bail!("{text:?} is not an amount: write it in {currency}, {example}");
-    }
-    let fraction = fraction.unwrap_or_default();
-    if fraction.len() > digits {
-        if digits == 0 {
-            bail!("the amount {text:?} has decimals, but {currency} amounts have none: {example}");
-        }
-        bail!(
-            "the amount {text:?} has {} decimals, but {currency} has {digits}: {example}",
-            fraction.len()
-        );
-    }
-    let too_large = || anyhow::anyhow!("the amount {text:?} is too large");
-    let scale = 10i64.pow(u32::from(currency.minor_digits()));
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| too_large())?
-    };
-    let fraction: i64 = if fraction.is_empty() {
-        0
-    } else {
-        format!("{fraction:0<digits$}")
-            .parse()
-            .map_err(|_| too_large())?
-    };
-    whole
-        .checked_mul(scale)
-        .and_then(|m| m.checked_add(fraction))
-        .ok_or_else(too_large)
+    Ok(amount_text::parse_minor_units(text, currency)?)
 }
 
 /// A tin number as typed: a whole number from 1.
