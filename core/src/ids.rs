@@ -143,6 +143,15 @@ record_id!(
 pub struct TinNumber(pub u32);
 
 impl TinNumber {
+    /// A tin number as typed: a whole number from 1. The refusal says how to write one.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().parse::<u32>() {
+            Ok(0) => Err("tins are numbered from 1".into()),
+            Ok(n) => Ok(Self(n)),
+            Err(_) => Err(format!("{text:?} is not a tin number: write it like 7")),
+        }
+    }
+
     /// The map key the tin is stored under: its number in decimal.
     pub fn key(&self) -> String {
         self.0.to_string()

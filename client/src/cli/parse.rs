@@ -26,11 +26,7 @@ fn minor_units(text: &str, currency: Currency) -> anyhow::Result<i64> {
 
 /// A tin number as typed: a whole number from 1.
 pub fn tin(text: &str) -> Result<TinNumber, String> {
-    match text.trim().parse::<u32>() {
-        Ok(0) => Err("tins are numbered from 1".into()),
-        Ok(n) => Ok(TinNumber(n)),
-        Err(_) => Err(format!("{text:?} is not a tin number: write it like 7")),
-    }
+    TinNumber::parse(text)
 }
 
 /// Tin numbers as typed: `7`, `1-20`, or a comma list of both (`1-5,9,12-14`).
