@@ -197,6 +197,21 @@ pub(crate) fn write<T>(
         .map_err(|fail| fail.error.into())
 }
 
+/// The root `title` of any document, as written: a string, or a collaborative text object (as a
+/// stock automerge-repo client writes a plain JS string). `None` when there is none. Every
+/// surface that shows or indexes a document's title reads it here.
+pub fn root_title(doc: &Automerge) -> Option<String> {
+    use automerge::ReadDoc;
+    match doc.get(ROOT, "title").ok()?? {
+        (automerge::Value::Scalar(s), _) => match s.as_ref() {
+            automerge::ScalarValue::Str(text) => Some(text.to_string()),
+            _ => None,
+        },
+        (automerge::Value::Object(ObjType::Text), text) => doc.text(&text).ok(),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

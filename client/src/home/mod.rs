@@ -463,18 +463,8 @@ pub fn pending_changes(doc: &Automerge, server_heads: &[ChangeHash]) -> usize {
     doc.get_changes_meta(&known).len()
 }
 
-/// The root `title` of a document, if it has one: a string, or a collaborative text object (as
-/// a stock automerge-repo client writes a plain JS string).
-pub fn title_of(doc: &Automerge) -> Option<String> {
-    match doc.get(automerge::ROOT, "title").ok()?? {
-        (automerge::Value::Scalar(s), _) => match s.as_ref() {
-            automerge::ScalarValue::Str(text) => Some(text.to_string()),
-            _ => None,
-        },
-        (automerge::Value::Object(automerge::ObjType::Text), text) => doc.text(&text).ok(),
-        _ => None,
-    }
-}
+/// The root `title` of a document, if it has one (core's `document::root_title`).
+pub use clubsync_core::document::root_title as title_of;
 
 #[cfg(unix)]
 fn restrict_to_owner(dir: &Path) {

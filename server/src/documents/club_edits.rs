@@ -5,9 +5,9 @@
 //! need its members; the identity database stays the authority for both, so every edit is
 //! idempotent and a failed one is written again later (see `load::missing_edits`).
 
-use automerge::{Automerge, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::Automerge;
 use clubsync_core::club::Club;
-use clubsync_core::document::{DocumentKind, TypedDocument};
+use clubsync_core::document::{DocumentKind, TypedDocument, root_title};
 use clubsync_core::error::RecordError;
 use clubsync_core::timestamp::Timestamp;
 use clubsync_protocol::DocumentId;
@@ -92,15 +92,7 @@ pub fn write(
 /// text object, as the JS app may write it), trimmed and cut to [`MAX_INDEX_TITLE_CHARS`], or
 /// the kind's name when it has none.
 pub fn title_of(doc: &Automerge, kind: DocumentKind) -> String {
-    let title = match doc.get(ROOT, "title") {
-        Ok(Some((Value::Scalar(scalar), _))) => match scalar.as_ref() {
-            ScalarValue::Str(text) => Some(text.to_string()),
-            _ => None,
-        },
-        Ok(Some((Value::Object(ObjType::Text), obj))) => doc.text(&obj).ok(),
-        _ => None,
-    };
-    match title.as_deref().map(str::trim) {
+    match root_title(doc).as_deref().map(str::trim) {
         Some(title) if !title.is_empty() => title.chars().take(MAX_INDEX_TITLE_CHARS).collect(),
         _ => kind.as_str().to_owned(),
     }
@@ -109,6 +101,7 @@ pub fn title_of(doc: &Automerge, kind: DocumentKind) -> String {
 #[cfg(test)]
 mod tests {
     use automerge::transaction::Transactable;
+    use automerge::{ObjType, ROOT};
 
     use super::*;
 
