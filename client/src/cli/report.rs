@@ -5,13 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
-use clubsync_core::collection::StreetCollection;
-use clubsync_core::document::DocumentKind;
-use clubsync_core::petition::Petition;
-use clubsync_core::reports::{
-    PetitionDelivery, Reconciliation, SponsorshipSheet, TinCountSheet, Totals,
-};
-use clubsync_core::sponsorship::SponsoredActivity;
+use clubsync_core::reports::catalog::{self, Report};
+use clubsync_core::store::DocumentStore as _;
 
 use super::Context;
 use super::pick;
@@ -34,13 +29,14 @@ pub enum ReportName {
 }
 
 impl ReportName {
-    fn kind(self) -> DocumentKind {
+    /// The report in core's catalogue.
+    fn report(self) -> Report {
         match self {
-            Self::TinCountSheet | Self::Reconciliation | Self::Totals => {
-                DocumentKind::StreetCollection
-            }
-            Self::PetitionDelivery => DocumentKind::Petition,
-            Self::Sponsorship => DocumentKind::SponsoredActivity,
+            Self::TinCountSheet => Report::TinCountSheet,
+            Self::Reconciliation => Report::Reconciliation,
+            Self::Totals => Report::Totals,
+            Self::PetitionDelivery => Report::PetitionDelivery,
+            Self::Sponsorship => Report::Sponsorship,
         }
     }
 }
@@ -74,7 +70,8 @@ pub struct ReportArgs {
 
 pub fn run(context: &Context, args: ReportArgs) -> anyhow::Result<()> {
     let (home, membership) = context.club()?;
-    let kind = args.name.kind();
+    let report = args.name.report();
+    let kind = report.kind();
     let all = pick::documents(&home, &membership)?;
     let mut ids = args
         .documents
@@ -91,43 +88,28 @@ pub fn run(context: &Context, args: ReportArgs) -> anyhow::Result<()> {
             bail!("no street collections on this device to total: `clubsync collection list`");
         }
     }
-    let one = || -> anyhow::Result<_> {
+    if report.of_one_document() {
         let (what, lister) = pick::kind_name(kind);
         match ids.as_slice() {
-            [id] => Ok(*id),
+            [_] => {}
             [] => bail!("name the {what} with --document ID (`{lister}` lists them)"),
             _ => bail!("this report is of one {what}: give --document once"),
         }
-    };
-    let mut csv = Vec::new();
-    match args.name {
-        ReportName::TinCountSheet => {
-            let collection: StreetCollection = home.load(&one()?)?;
-            let club = home.club(&membership)?;
-            TinCountSheet::build(&collection, &club)?.write_csv(&mut csv)?;
-        }
-        ReportName::Reconciliation => {
-            let collection: StreetCollection = home.load(&one()?)?;
-            Reconciliation::build(&collection)?.write_csv(&mut csv)?;
-        }
-        ReportName::Totals => {
-            let club = home.club(&membership)?;
-            let collections = ids
-                .iter()
-                .map(|id| home.load::<StreetCollection>(id))
-                .collect::<Result<Vec<_>, _>>()?;
-            let refs: Vec<&StreetCollection> = collections.iter().collect();
-            Totals::build(&refs, &club)?.write_csv(&mut csv)?;
-        }
-        ReportName::PetitionDelivery => {
-            let petition: Petition = home.load(&one()?)?;
-            PetitionDelivery::build(&petition)?.write_csv(&mut csv)?;
-        }
-        ReportName::Sponsorship => {
-            let activity: SponsoredActivity = home.load(&one()?)?;
-            SponsorshipSheet::build(&activity)?.write_csv(&mut csv)?;
-        }
     }
+    let documents = ids
+        .iter()
+        .map(|id| {
+            home.store().load(id)?.with_context(|| {
+                format!("document {id} is not on this device; run `clubsync sync`")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let club = if report.needs_club() {
+        Some(home.club(&membership)?)
+    } else {
+        None
+    };
+    let csv = catalog::write(report, documents, club.as_ref())?.csv;
     match &args.out {
         Some(path) => {
             std::fs::write(path, &csv)

@@ -1,9 +1,11 @@
 //! Reports as plain data, each with a CSV writer: the tin count sheet, the reconciliation,
 //! totals by event and collector, the petition delivery list, and the sponsorship sheet.
+//! [`catalog`] lists them by name and makes any of them from its documents.
 //!
 //! Amounts are written in major units with the currency's own number of decimals (`12.50`),
 //! next to the currency code. Dates are `YYYY-MM-DD` in UTC.
 
+pub mod catalog;
 mod petition_delivery;
 mod reconciliation;
 mod sponsorship_sheet;

@@ -9,10 +9,10 @@ use clubsync_core::document::TypedDocument;
 use serde::Serialize;
 
 use super::auth::Coordinator;
-use super::reports::Report;
 use super::{blocking, load_stored};
 use crate::api::ApiError;
 use crate::state::AppState;
+use clubsync_core::reports::catalog::Report;
 
 /// `GET /api/club`.
 #[derive(Serialize)]

@@ -10,6 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use clubsync_core::club::Club;
 use clubsync_core::document::DocumentKind;
+use clubsync_core::reports::catalog::Report;
 use clubsync_protocol::DocumentId;
 use serde::Deserialize;
 
@@ -21,58 +22,9 @@ use crate::identity::{ClubId, IdentityStore};
 use crate::state::AppState;
 use crate::storage::SharedStore;
 
-/// A report this API exports, named in the path as `{name}.csv`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Report {
-    /// One row per tin issue with its count, and a grand total (a street collection).
-    TinCountSheet,
-    /// Counted vs banked vs remitted (a street collection).
-    Reconciliation,
-    /// Totals by event and by collector (one street collection, or all of the club's).
-    Totals,
-    /// Name, postcode or town, and date of each signature: never email or phone (a petition).
-    PetitionDelivery,
-    /// Pledges, payments and Gift Aid (a sponsored activity).
-    Sponsorship,
-}
-
-impl Report {
-    /// Every report, in the order they are listed.
-    pub(super) const ALL: [Self; 5] = [
-        Self::TinCountSheet,
-        Self::Reconciliation,
-        Self::Totals,
-        Self::PetitionDelivery,
-        Self::Sponsorship,
-    ];
-
-    /// The name in the path.
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Self::TinCountSheet => "tin-count-sheet",
-            Self::Reconciliation => "reconciliation",
-            Self::Totals => "totals",
-            Self::PetitionDelivery => "petition-delivery",
-            Self::Sponsorship => "sponsorship",
-        }
-    }
-
-    /// The kind of document the report is made from.
-    pub(super) fn kind(self) -> DocumentKind {
-        match self {
-            Self::TinCountSheet | Self::Reconciliation | Self::Totals => {
-                DocumentKind::StreetCollection
-            }
-            Self::PetitionDelivery => DocumentKind::Petition,
-            Self::Sponsorship => DocumentKind::SponsoredActivity,
-        }
-    }
-
-    /// The report a path segment such as `reconciliation.csv` names.
-    fn from_file(file: &str) -> Option<Self> {
-        let name = file.strip_suffix(".csv")?;
-        Self::ALL.into_iter().find(|r| r.name() == name)
-    }
+/// The report a path segment such as `reconciliation.csv` names.
+fn from_file(file: &str) -> Option<Report> {
+    file.strip_suffix(".csv").and_then(Report::from_name)
 }
 
 /// The query of a report request.
@@ -94,7 +46,7 @@ pub(super) async fn export(
         path.map_err(|e| ApiError::new(e.status(), ErrorCode::BadPath, e.body_text()))?;
     let Query(query) =
         query.map_err(|e| ApiError::new(e.status(), ErrorCode::BadQuery, e.body_text()))?;
-    let report = Report::from_file(&file).ok_or_else(|| {
+    let report = from_file(&file).ok_or_else(|| {
         let names: Vec<String> = Report::ALL
             .iter()
             .map(|r| format!("{}.csv", r.name()))
@@ -186,14 +138,13 @@ fn load(
             }
         }
     }
-    let club = match report {
-        Report::TinCountSheet | Report::Totals => {
-            let id = identity.club_document(club)?;
-            let doc = stored(&id)?
-                .ok_or_else(|| ApiError::internal("the club document is not stored", id))?;
-            Some(typed::<Club>(id, doc)?)
-        }
-        _ => None,
+    let club = if report.needs_club() {
+        let id = identity.club_document(club)?;
+        let doc = stored(&id)?
+            .ok_or_else(|| ApiError::internal("the club document is not stored", id))?;
+        Some(typed::<Club>(id, doc)?)
+    } else {
+        None
     };
     Ok((documents, club))
 }
