@@ -358,7 +358,18 @@ impl DeviceHome {
         id: &DocumentId,
         edit: impl FnOnce(&mut T) -> Result<R, ClientError>,
     ) -> Result<R, ClientError> {
-        let mut doc: T = self.load(id)?;
+        let doc: T = self.load(id)?;
+        self.write_to(id, doc, edit)
+    }
+
+    /// Like [`DeviceHome::write`], on a document the caller has just loaded with
+    /// [`DeviceHome::load`] (and read to check the command), so it is not decoded twice.
+    pub fn write_to<T: TypedDocument, R>(
+        &mut self,
+        id: &DocumentId,
+        mut doc: T,
+        edit: impl FnOnce(&mut T) -> Result<R, ClientError>,
+    ) -> Result<R, ClientError> {
         let before = doc.heads();
         let result = edit(&mut doc)?;
         let chunk = doc.changes_since(&before);

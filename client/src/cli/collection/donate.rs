@@ -35,7 +35,7 @@ pub(super) fn donate(context: &Context, args: DonateArgs) -> anyhow::Result<()> 
         note: args.note.filter(|n| !n.trim().is_empty()),
     };
     after_return_note(&collection)?;
-    let saved = home.write(&id, |c: &mut StreetCollection| {
+    let saved = home.write_to(&id, collection, |c: &mut StreetCollection| {
         Ok(c.record_donation(&donation)?)
     })?;
     println!("Saved donation {saved}: {amount}");
@@ -62,7 +62,7 @@ pub(super) fn import(context: &Context, args: ImportArgs) -> anyhow::Result<()> 
     let count = rows.len();
     let device = membership.device_id.clone();
     let mut failed_line = None;
-    home.write(&id, |c: &mut StreetCollection| {
+    home.write_to(&id, collection, |c: &mut StreetCollection| {
         for row in &rows {
             failed_line = Some(row.line);
             c.record_donation(&NewDonation {
