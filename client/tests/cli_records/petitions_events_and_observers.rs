@@ -1,0 +1,204 @@
+//! Petitions and events from the command line, and an observer who may only read.
+
+use super::*;
+
+#[test]
+fn observers_read_but_do_not_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let coordinator = dir.path().join("coordinator");
+    let observer = dir.path().join("observer");
+    device(&coordinator, Role::Coordinator);
+    device(&observer, Role::Observer);
+    let refusal = "observers can read but not record; ask a coordinator to change your role";
+    let error = refused(
+        &observer,
+        &["collection", "create", "Briggate", "--tins", "1"],
+    );
+    assert!(error.contains(refusal), "{error}");
+    let error = refused(&observer, &["petition", "create", "P", "--text", "T"]);
+    assert!(error.contains(refusal), "{error}");
+
+    // Give the observer's device a collection (as a sync would) and try to write to it.
+    let id = created_id(
+        &ok(
+            &coordinator,
+            &["collection", "create", "Briggate", "--tins", "1"],
+        ),
+        "collection",
+    );
+    let doc = collection(&coordinator, &id);
+    let mut home = DeviceHome::open(&observer).expect("home");
+    home.create(CLUB, id.parse().expect("id"), &doc)
+        .expect("stored");
+    drop(home);
+    let error = refused(&observer, &["collection", "donate", &id, "5"]);
+    assert!(error.contains(refusal), "{error}");
+    let error = refused(
+        &observer,
+        &["collection", "issue-tin", &id, "1", "--seal", "X"],
+    );
+    assert!(error.contains(refusal), "{error}");
+    assert!(ok(&observer, &["collection", "list"]).contains("Briggate"));
+    ok(&observer, &["collection", "show", "brig"]);
+    assert_eq!(
+        collection(&observer, &id)
+            .donations()
+            .expect("donations")
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn petitions_and_events() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path();
+    device(home, Role::Coordinator);
+    let id = created_id(
+        &ok(
+            home,
+            &[
+                "petition",
+                "create",
+                "Free Them All",
+                "--text",
+                "We call on the council.",
+                "--target",
+                "Leeds City Council",
+            ],
+        ),
+        "petition",
+    );
+    let out = ok(
+        home,
+        &[
+            "petition",
+            "sign",
+            "free them",
+            "--name",
+            "Kim Ji-woo",
+            "--postcode",
+            "LS1 4AP",
+            "--email",
+            "kim@example.org",
+            "--consent",
+            "campaign_updates",
+            "--wording-version",
+            "v2",
+        ],
+    );
+    assert!(
+        out.contains("(1 signature)") && out.contains("Consent to campaign_updates"),
+        "{out}"
+    );
+    ok(
+        home,
+        &[
+            "petition", "sign", &id, "--name", "Sam Lee", "--town", "Leeds",
+        ],
+    );
+    let error = refused(home, &["petition", "sign", &id, "--name", "No Place"]);
+    assert!(
+        error.contains("--postcode") || error.contains("--town"),
+        "{error}"
+    );
+    let error = refused(
+        home,
+        &[
+            "petition",
+            "sign",
+            &id,
+            "--name",
+            "X",
+            "--town",
+            "Y",
+            "--consent",
+            "news",
+        ],
+    );
+    assert!(error.contains("--wording-version"), "{error}");
+    let list = ok(home, &["petition", "list"]);
+    assert!(list.contains(&id) && list.contains("frozen"), "{list}");
+    let show = ok(home, &["petition", "list", &id]);
+    assert!(
+        show.contains("Signatures: 2") && show.contains("consents: campaign_updates"),
+        "{show}"
+    );
+    let delivery = ok(home, &["report", "petition-delivery", "--document", &id]);
+    assert!(
+        delivery.starts_with("name,postcode_or_town,date\n"),
+        "{delivery}"
+    );
+    assert!(
+        delivery.contains("Kim Ji-woo,LS1 4AP,") && delivery.contains("Sam Lee,Leeds,"),
+        "{delivery}"
+    );
+    assert!(
+        !delivery.contains("example.org"),
+        "no email in the delivery list"
+    );
+    let error = refused(
+        home,
+        &["report", "tin-count-sheet", "--document", "free them"],
+    );
+    assert!(
+        error.contains("a petition") && error.contains("not a street collection"),
+        "{error}"
+    );
+
+    let event = created_id(
+        &ok(
+            home,
+            &[
+                "event",
+                "create",
+                "Briggate collection",
+                "--type",
+                "street-collection",
+                "--starts",
+                "2026-03-14 10:00",
+                "--ends",
+                "2026-03-14T16:00Z",
+                "--place",
+                "Briggate",
+            ],
+        ),
+        "event",
+    );
+    let out = ok(
+        home,
+        &[
+            "event",
+            "shift",
+            "briggate",
+            "--role",
+            "collector",
+            "--starts",
+            "10:00",
+            "--ends",
+            "12:00",
+            "--capacity",
+            "2",
+        ],
+    );
+    assert!(out.starts_with("Added shift 1 "), "{out}");
+    ok(home, &["event", "assign", &event, "1", "Ben"]);
+    let error = refused(home, &["event", "assign", &event, "1", "Ben"]);
+    assert!(error.contains("already on this shift"), "{error}");
+    let error = refused(home, &["event", "assign", &event, "5", "Ana"]);
+    assert!(error.contains("no shift \"5\""), "{error}");
+    let show = ok(home, &["event", "list", &event]);
+    assert!(
+        show.contains("From 2026-03-14T10:00:00Z to 2026-03-14T16:00:00Z"),
+        "{show}"
+    );
+    assert!(
+        show.contains("Shift 1: collector from 2026-03-14T10:00:00Z to 2026-03-14T12:00:00Z"),
+        "{show}"
+    );
+    assert!(
+        show.contains("1/2 accepted") && show.contains("Ben Okafor (accepted)"),
+        "{show}"
+    );
+    assert!(ok(home, &["event", "list"]).contains("street-collection"));
+}
