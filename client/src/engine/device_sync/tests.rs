@@ -166,6 +166,30 @@ fn records_made_by_another_program_are_offered_to_the_server() {
         !device.all_in_sync(),
         "not in sync until the server confirms it"
     );
-    server.receive(effects.frames);
+    // The exchange goes on until neither side has more to say: automerge may leave a change out
+    // of the first message when the server's last bloom filter seems to hold it (about one new
+    // change in a hundred: this test failed 3 runs in 200 when it looked after one message), and
+    // sends it once the server asks for the heads it lacks.
+    exchange(&mut device, &mut server, effects.frames);
     assert!(server.doc.get(ROOT, "second").expect("read").is_some());
+    assert!(device.all_in_sync(), "and the server confirmed it");
+}
+
+/// Delivers frames both ways, storing what the device asks to store, until nobody sends more.
+fn exchange(device: &mut DeviceSync, server: &mut Server, mut to_server: Vec<Vec<u8>>) {
+    for _ in 0..20 {
+        if to_server.is_empty() {
+            return;
+        }
+        let answers = server.receive(std::mem::take(&mut to_server));
+        for frame in answers {
+            let mut effects = device.handle(DeviceInput::Frame(frame));
+            to_server.append(&mut effects.frames);
+            while effects.store.is_some() {
+                effects = device.handle(DeviceInput::Stored);
+                to_server.append(&mut effects.frames);
+            }
+        }
+    }
+    panic!("the exchange did not go quiet");
 }
