@@ -78,11 +78,6 @@ impl World {
         self.sync_document(client, doc);
     }
 
-    /// Whether client `i` is connected.
-    pub fn connected(&self, client: usize) -> bool {
-        self.clients[client].link.is_some()
-    }
-
     /// A local edit on a client, committed on the device, then offered to the server.
     pub fn edit(&mut self, client: usize, doc: DocumentId, key: &str, value: u64) {
         let d = self.clients[client].docs.entry(doc).or_default();

@@ -139,9 +139,4 @@ impl Effects {
             self.failed = later.failed;
         }
     }
-
-    /// True when a request waits for an answer from the shell.
-    pub fn awaits_answer(&self) -> bool {
-        self.register.is_some() || self.commit.is_some() || self.reload || self.compact
-    }
 }

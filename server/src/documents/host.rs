@@ -126,11 +126,6 @@ impl DocumentHost {
         &self.doc
     }
 
-    /// How many connections sync this document.
-    pub fn peer_count(&self) -> usize {
-        self.peers.len()
-    }
-
     /// True when no connection is on the document and nothing is pending: it may be unloaded.
     pub fn is_idle(&self) -> bool {
         self.peers.is_empty() && self.queued.is_empty() && matches!(self.step, Step::Ready)

@@ -143,10 +143,7 @@ fn records_made_by_another_program_are_offered_to_the_server() {
         doc: Box::default(),
         saved: None,
     });
-    let answers = server.receive(effects.frames);
-    let _ = device.handle(DeviceInput::Frame(answers[0].clone()));
-    let effects = device.handle(DeviceInput::Stored);
-    let _ = server.receive(effects.frames);
+    exchange(&mut device, &mut server, effects.frames);
     assert!(device.all_in_sync());
 
     // `clubsync collection donate` wrote a donation to the store while the sync ran.
