@@ -256,7 +256,10 @@ impl Club {
     }
 }
 
-fn read_member(id: MemberId, m: &MapReader<'_, Automerge>) -> Result<Member, SchemaError> {
+pub(crate) fn read_member(
+    id: MemberId,
+    m: &MapReader<'_, Automerge>,
+) -> Result<Member, SchemaError> {
     Ok(Member {
         id,
         display_name: m.str("display_name")?,

@@ -267,7 +267,7 @@ impl StreetCollection {
     }
 }
 
-fn read_count(
+pub(crate) fn read_count(
     id: CountId,
     c: &MapReader<'_, Automerge>,
     post_close: bool,

@@ -199,7 +199,7 @@ impl StreetCollection {
     }
 }
 
-fn read_donation(
+pub(crate) fn read_donation(
     id: DonationId,
     d: &MapReader<'_, Automerge>,
     reversed: bool,

@@ -150,7 +150,7 @@ impl StreetCollection {
     }
 }
 
-fn read_entry(
+pub(crate) fn read_entry(
     id: LedgerEntryId,
     e: &MapReader<'_, Automerge>,
 ) -> Result<NewLedgerEntry, SchemaError> {

@@ -36,6 +36,11 @@ pub use permit::Permit;
 pub use returns::{NewReturn, ReturnSubmission};
 pub use tins::{Custody, IssueTin, Tin, TinReturn};
 
+pub(crate) use counts::read_count;
+pub(crate) use donations::read_donation;
+pub(crate) use ledger::read_entry;
+pub(crate) use tins::read_custody;
+
 const CONTAINERS: &[&str] = &[
     "permit",
     "status",

@@ -206,7 +206,10 @@ impl StreetCollection {
     }
 }
 
-fn read_custody(id: CustodyId, c: &MapReader<'_, Automerge>) -> Result<Custody, SchemaError> {
+pub(crate) fn read_custody(
+    id: CustodyId,
+    c: &MapReader<'_, Automerge>,
+) -> Result<Custody, SchemaError> {
     let tin = u32::try_from(c.i64("tin")?).map_err(|_| SchemaError::Invalid {
         path: format!("custody/{id}/tin"),
         problem: "not a tin number".into(),

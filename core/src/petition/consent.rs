@@ -139,7 +139,10 @@ impl Petition {
     }
 }
 
-fn read_consent(id: ConsentId, c: &MapReader<'_, Automerge>) -> Result<Consent, SchemaError> {
+pub(crate) fn read_consent(
+    id: ConsentId,
+    c: &MapReader<'_, Automerge>,
+) -> Result<Consent, SchemaError> {
     let supersedes = match c.opt_map("supersedes")? {
         None => Vec::new(),
         Some(m) => m

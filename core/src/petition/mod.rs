@@ -19,6 +19,9 @@ use crate::timestamp::Timestamp;
 pub use consent::{Consent, ConsentMethod, NewConsent};
 pub use signatures::{NewSignature, Signature, SignatureSource};
 
+pub(crate) use consent::read_consent;
+pub(crate) use signatures::read_signature;
+
 const CONTAINERS: &[&str] = &["targets", "signatures", "consents"];
 
 /// What a new petition starts with.

@@ -148,7 +148,10 @@ impl Petition {
     }
 }
 
-fn read_signature(id: SignatureId, s: &MapReader<'_, Automerge>) -> Result<Signature, SchemaError> {
+pub(crate) fn read_signature(
+    id: SignatureId,
+    s: &MapReader<'_, Automerge>,
+) -> Result<Signature, SchemaError> {
     let source = match s.opt_str("source")?.as_deref() {
         Some("paper") => SignatureSource::Paper {
             sheet: s.str("sheet")?,
