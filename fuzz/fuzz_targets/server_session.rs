@@ -62,6 +62,8 @@ const CLUB: ClubId = ClubId::from_uuid(Uuid::from_bytes([3; 16]));
 const PEER: PeerInfo = PeerInfo {
     club: CLUB,
     device: DeviceId::from_uuid(Uuid::from_bytes([4; 16])),
+    member: MemberId::from_uuid(Uuid::from_bytes([4; 16])),
+    club_document: None,
 };
 
 /// A document's host and its committed store.

@@ -12,7 +12,7 @@ use clubsync_protocol::message::PeerMetadata;
 use clubsync_protocol::{Access, DocumentId, ProtocolError, ServerAction, ServerConnection};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::documents::{ConnId, DocCommand, Outbound, Outbox, PeerInfo};
 use crate::identity::{self, DeviceRecord};
@@ -74,11 +74,25 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
         },
         state.limits.clone(),
     );
+    let identity = state.identity.clone();
+    let club = device.club;
+    let club_document = match tokio::task::spawn_blocking(move || identity.club_document(club))
+        .await
+    {
+        Ok(Ok(document)) => Some(document),
+        Ok(Err(e)) => {
+            warn!(conn, %e, "could not read the club's document id; new documents are not matched to it");
+            None
+        }
+        Err(_) => None,
+    };
     let link = Link {
         conn,
         peer: PeerInfo {
             club: device.club,
             device: device.id,
+            member: device.member,
+            club_document,
         },
         outbox,
     };

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use automerge::{Automerge, ChangeHash};
 use clubsync_core::document::DocumentKind;
+use clubsync_core::ids::MemberId;
 use clubsync_core::store::StoredSize;
 use clubsync_protocol::message::PeerMetadata;
 use clubsync_protocol::{Access, DocumentId, Limits, PeerId, ServerAction, ServerConnection};
@@ -157,6 +158,8 @@ impl Server {
                     let peer = PeerInfo {
                         club: CLUB,
                         device: *device,
+                        member: MemberId::from_uuid(device.uuid()),
+                        club_document: None,
                     };
                     let command = DocCommand::Sync {
                         conn,

@@ -128,7 +128,8 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    pub(crate) fn new(path: impl Into<String>, rule: Rule, detail: impl Into<String>) -> Self {
+    /// A refusal of the record at `path` for breaking `rule`.
+    pub fn new(path: impl Into<String>, rule: Rule, detail: impl Into<String>) -> Self {
         Self {
             path: path.into(),
             rule,

@@ -18,6 +18,7 @@ use automerge::Automerge;
 use clubsync_core::document::DocumentKind;
 use clubsync_core::store::StoredSize;
 use clubsync_protocol::{DocumentId, DocumentSync};
+use refusal::record_rules;
 use tracing::{debug, error, warn};
 
 use super::club_edits::{self, title_of};
@@ -261,12 +262,23 @@ impl DocumentHost {
                         self.peers.insert(conn, peer);
                     }
                     touched.insert(conn);
+                    let before = self.doc.get_heads();
                     match self.sync.receive(&conn, request, message, &mut self.doc) {
                         Ok(receipt) => {
                             if receipt.unavailable {
                                 effects.send(conn, Outbound::Unavailable(self.id));
                             }
-                            if !receipt.changes.is_empty() {
+                            if receipt.changes.is_empty() {
+                                continue;
+                            }
+                            if let Err(refusal) = record_rules(&self.doc, &before, &peer) {
+                                touched.remove(&conn);
+                                if !self.refuse_changes(conn, &peer, &before, &refusal, effects) {
+                                    reloading = true;
+                                }
+                                continue;
+                            }
+                            {
                                 batch.chunks.push(receipt.changes);
                                 batch.change_count += receipt.change_count;
                                 batch.creator.get_or_insert((conn, peer));
@@ -298,6 +310,10 @@ impl DocumentHost {
         }
         if reloading {
             return;
+        }
+        if batch.chunks.is_empty() && self.sync.is_uncommitted() {
+            // Only refused changes were applied, and they were rolled back.
+            self.sync.committed();
         }
 
         if !batch.chunks.is_empty() {
@@ -463,7 +479,7 @@ impl DocumentHost {
 
     /// Drops everything in memory and asks for the committed document again. Every connection
     /// is told to reconnect, and starts its sync afresh.
-    fn start_reload(&mut self, effects: &mut Effects) {
+    pub(super) fn start_reload(&mut self, effects: &mut Effects) {
         for conn in std::mem::take(&mut self.peers).into_keys() {
             effects.send(conn, self.reloaded_refusal());
         }
@@ -477,6 +493,8 @@ impl DocumentHost {
         Outbound::Refuse(format!("document {} was reloaded; reconnecting", self.id))
     }
 }
+
+mod refusal;
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,8 @@
 //! the documents it talks to and never the other way round.
 
 use automerge::sync;
+use clubsync_core::ids::MemberId;
+use clubsync_core::rules::Writer;
 use clubsync_protocol::DocumentId;
 use clubsync_protocol::message::Ephemeral;
 use tokio::sync::mpsc;
@@ -41,4 +43,20 @@ pub struct PeerInfo {
     pub club: ClubId,
     /// The device.
     pub device: DeviceId,
+    /// The member the device belongs to: the writer core's record rules check against.
+    pub member: MemberId,
+    /// The club document of the device's club, which a new document must name (`None` when
+    /// the identity database could not say; the registry still ties the document to the club).
+    pub club_document: Option<DocumentId>,
+}
+
+impl PeerInfo {
+    /// The writer of the changes this peer sends, as core's record rules see it.
+    pub fn writer(&self) -> Writer {
+        Writer {
+            member: self.member,
+            device: self.device.to_string(),
+            club_document: self.club_document,
+        }
+    }
 }

@@ -2,13 +2,14 @@
 
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ROOT};
+use automerge::{Automerge, ObjType, ROOT};
 use clubsync_core::document::DocumentKind;
 use clubsync_protocol::{DocumentId, Permission};
 use uuid::Uuid;
 
 use super::*;
 use crate::identity::DeviceId;
+use clubsync_core::ids::MemberId;
 
 const DOC: DocumentId = DocumentId::from_bytes([4; 16]);
 
@@ -20,6 +21,8 @@ fn peer(club_n: u8, device: u8) -> PeerInfo {
     PeerInfo {
         club: club(club_n),
         device: DeviceId::from_uuid(Uuid::from_bytes([device; 16])),
+        member: MemberId::from_uuid(Uuid::from_bytes([device; 16])),
+        club_document: None,
     }
 }
 
@@ -41,7 +44,11 @@ fn phone_with_event() -> (Automerge, sync::State, sync::Message) {
     let mut phone = Automerge::new();
     let mut tx = phone.transaction();
     tx.put(ROOT, "kind", "event").expect("put");
+    tx.put(ROOT, "schema_version", 1).expect("put");
     tx.put(ROOT, "title", "Concert").expect("put");
+    for container in ["status", "shifts", "assignments"] {
+        tx.put_object(ROOT, container, ObjType::Map).expect("map");
+    }
     tx.commit();
     let mut state = sync::State::new();
     let mut message = phone.generate_sync_message(&mut state).expect("first");
@@ -199,4 +206,141 @@ fn a_document_that_is_not_a_clubsync_document_is_refused_alone() {
         &effects.frames[..],
         [(1, Outbound::Unavailable(_))]
     ));
+}
+
+/// A street collection with one card donation, as storage holds it, and the donation's id.
+fn stored_collection() -> (Automerge, clubsync_core::ids::DonationId) {
+    use clubsync_core::collection::{DonationSource, NewCollection, NewDonation, StreetCollection};
+    use clubsync_core::currency::Currency;
+    use clubsync_core::document::TypedDocument;
+    use clubsync_core::ids::DonationId;
+    use clubsync_core::money::Money;
+    use clubsync_core::timestamp::Timestamp;
+    let gbp = Currency::new("GBP").expect("GBP");
+    let new = NewCollection {
+        club: DocumentId::from_bytes([7; 16]),
+        title: "High Street".into(),
+        currency: gbp,
+    };
+    let at = Timestamp::from_millis(1_000);
+    let mut collection = StreetCollection::create(None, &new, at).expect("created");
+    let id = DonationId::new_v7(at);
+    collection
+        .record_donation(&NewDonation {
+            id,
+            source: DonationSource::Card,
+            amount: Money::new(500, gbp),
+            at,
+            collector: peer(1, 1).member,
+            device: peer(1, 1).device.to_string(),
+            note: None,
+        })
+        .expect("donation");
+    (collection.automerge().clone(), id)
+}
+
+/// The last change of `doc`, in a sync message as a phone that knows the server's heads sends it.
+fn message_with_last_change(doc: &Automerge) -> sync::Message {
+    let mut message = doc
+        .generate_sync_message(&mut sync::State::new())
+        .expect("a message");
+    message.changes = vec![
+        doc.get_last_local_change()
+            .expect("one")
+            .raw_bytes()
+            .to_vec(),
+    ]
+    .into();
+    message
+}
+
+#[test]
+fn a_forged_deletion_is_rolled_back_and_refused_to_its_sender_alone() {
+    use automerge::ReadDoc;
+    let (stored, donation) = stored_collection();
+    let mut host = DocumentHost::new(
+        DOC,
+        Loaded {
+            doc: stored.clone(),
+            registered: Some((club(1), DocumentKind::StreetCollection)),
+            ..Loaded::default()
+        },
+        HostLimits {
+            max_document_bytes: 1 << 20,
+        },
+    );
+    let donations = |doc: &Automerge| {
+        let (_, obj) = doc.get(ROOT, "donations").expect("read").expect("there");
+        doc.keys(&obj).collect::<Vec<_>>()
+    };
+    // Phone 1 deletes the donation; phone 2 records one of its own, in the same batch.
+    let mut forger = stored.fork();
+    let obj = forger
+        .get(ROOT, "donations")
+        .expect("read")
+        .expect("there")
+        .1;
+    let mut tx = forger.transaction();
+    tx.delete(&obj, donation.key()).expect("delete");
+    tx.commit();
+    let mut honest = stored.fork();
+    let obj = honest
+        .get(ROOT, "donations")
+        .expect("read")
+        .expect("there")
+        .1;
+    let mut tx = honest.transaction();
+    let record = tx.put_object(&obj, "0194f1a2-7c3e-7d41-9b6e-2f0c4a1d5e77", ObjType::Map);
+    let record = record.expect("map");
+    for (key, value) in [("source", "card"), ("currency", "GBP")] {
+        tx.put(&record, key, value).expect("put");
+    }
+    tx.put(&record, "amount_minor", 250).expect("put");
+    tx.put(&record, "at", 2_000).expect("put");
+    tx.put(&record, "collector", peer(1, 2).member.key())
+        .expect("put");
+    tx.put(&record, "device", peer(1, 2).device.to_string())
+        .expect("put");
+    tx.commit();
+    let command = |conn, who, message| DocCommand::Sync {
+        conn,
+        peer: who,
+        permission: Permission::ReadWrite,
+        request: false,
+        message,
+    };
+    let effects = host.handle(Input::Batch {
+        commands: vec![
+            command(1, peer(1, 1), message_with_last_change(&forger)),
+            command(2, peer(1, 2), message_with_last_change(&honest)),
+        ],
+        now_ms: 3_000,
+    });
+    assert_eq!(effects.refused, vec!["record_deleted"]);
+    assert!(!effects.reload, "the other phone is not disconnected");
+    let refusal = effects
+        .frames
+        .iter()
+        .find_map(|(c, f)| match f {
+            Outbound::Refuse(text) if *c == 1 => Some(text.clone()),
+            _ => None,
+        })
+        .expect("the forger is told");
+    assert!(
+        refusal.contains(&format!("donations/{donation}")) && refusal.contains("record_deleted"),
+        "{refusal}"
+    );
+    assert_eq!(effects.commit.expect("a commit").change_count, 1);
+    let effects = host.handle(Input::Committed);
+    assert!(
+        effects.frames.iter().all(|(c, _)| *c == 2),
+        "only phone 2 hears"
+    );
+    assert_eq!(sync_frames(&effects), 1);
+    let kept = donations(host.doc());
+    assert!(
+        kept.contains(&donation.key()),
+        "the forged deletion is rolled back"
+    );
+    assert_eq!(kept.len(), 2, "the honest donation is kept");
 }

@@ -1,0 +1,85 @@
+//! What the host does with changes that break one of core's record rules: it rolls them back
+//! and refuses them to their sender alone, so every other device on the document carries on.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::{Automerge, ChangeHash};
+use clubsync_core::document::DocumentKind;
+use clubsync_core::rules::{self, Refusal, Rule};
+use tracing::{error, warn};
+
+use super::super::effects::Effects;
+use super::super::peer::{ConnId, Outbound, PeerInfo};
+use super::DocumentHost;
+
+impl DocumentHost {
+    /// Refuses the changes `conn` just sent, which broke a record rule: they are rolled back
+    /// (the document goes back to `before`, which holds every change accepted so far), never
+    /// committed, relayed or acknowledged, and the peer is told which record and which rule.
+    /// Every other peer of the document carries on. False when the document could not be
+    /// rolled back and is being reloaded instead.
+    pub(super) fn refuse_changes(
+        &mut self,
+        conn: ConnId,
+        peer: &PeerInfo,
+        before: &[ChangeHash],
+        refusal: &Refusal,
+        effects: &mut Effects,
+    ) -> bool {
+        warn!(
+            document = %self.id,
+            device = %peer.device,
+            member = %peer.member,
+            record = %refusal.path,
+            rule = refusal.rule.code(),
+            detail = %refusal.detail,
+            "refused changes that break a record rule"
+        );
+        effects.refused.push(refusal.rule.code());
+        effects.send(
+            conn,
+            Outbound::Refuse(format!(
+                "document {}: the server refused a change: {refusal}",
+                self.id
+            )),
+        );
+        self.sync.remove_peer(&conn);
+        self.peers.remove(&conn);
+        match self.doc.fork_at(before) {
+            Ok(doc) => {
+                self.doc = doc;
+                true
+            }
+            Err(e) => {
+                error!(document = %self.id, %e, "could not roll back refused changes; reloading");
+                self.start_reload(effects);
+                false
+            }
+        }
+    }
+}
+
+/// Core's record rules on the changes `peer` just sent (everything in `doc` since `before`).
+/// A document whose kind is not known yet is left to the registration, which refuses it as not
+/// a clubsync document (without closing the connection). A panic inside the checks is a
+/// refusal, never a crashed task.
+pub(super) fn record_rules(
+    doc: &Automerge,
+    before: &[ChangeHash],
+    peer: &PeerInfo,
+) -> Result<(), Refusal> {
+    if DocumentKind::of(doc).is_err() {
+        return Ok(());
+    }
+    let writer = peer.writer();
+    match catch_unwind(AssertUnwindSafe(|| {
+        rules::check_changes(doc, before, &writer)
+    })) {
+        Ok(result) => result.map(|_| ()),
+        Err(_) => Err(Refusal::new(
+            "",
+            Rule::InvalidRecord,
+            "the changes could not be read",
+        )),
+    }
+}
