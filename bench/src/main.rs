@@ -216,8 +216,8 @@ enum Scenario {
     ///
     /// A device puts a street collection on the server. D devices (default 200; --smoke: 4)
     /// each hold a copy of it with N donations recorded offline (default 500; --smoke: 10;
-    /// each its own change, made once in this process and the same for both servers). All
-    /// D connect at the same moment and sync. Measured from that moment: the time until the
+    /// each its own change, made in this process for each server: the same amounts, in that
+    /// server's club, naming the device that sends it). All D connect at the same moment and sync. Measured from that moment: the time until the
     /// server has every change (every device has been sent heads that include its own last
     /// change; for clubsync-server that means committed) and the time until every device
     /// has converged (its heads are the D devices' last changes: it holds all D x N
@@ -240,8 +240,8 @@ enum Scenario {
     /// than the reference.
     ///
     /// Setup: a street collection of N donations (default 100,000; --smoke: 300; one change
-    /// each, made once in this process and the same for both servers) is put on each server
-    /// by one device in batches (default 2,000; --smoke: 100), each synced before the next,
+    /// each, made in this process for each server: the same amounts, in that server's club,
+    /// naming the device that uploads it) is put on each server by one device in batches (default 2,000; --smoke: 100), each synced before the next,
     /// as a collecting phone would over time. Both servers then run side by side; the pulls
     /// alternate between them (one at a time). A pull: a new device connects, asks for the
     /// collection (`request`) and syncs until it holds the server's heads; the figure is the

@@ -25,11 +25,12 @@ fn now() -> Timestamp {
     Timestamp(ms)
 }
 
-/// A new street collection document. Its club reference is a random id: the server checks
-/// the document's kind, not what it points to.
-pub fn new_collection(title: &str) -> anyhow::Result<Automerge> {
+/// A new street collection document of the club whose document is `club`: clubsync-server
+/// refuses a new document that names another club than the sending device's
+/// (`not_a_clubsync_document`), so this is the `club` of [`crate::server::Writer`].
+pub fn new_collection(title: &str, club: DocumentId) -> anyhow::Result<Automerge> {
     let new = NewCollection {
-        club: DocumentId::random(),
+        club,
         title: title.into(),
         currency: gbp()?,
     };
@@ -39,7 +40,9 @@ pub fn new_collection(title: &str) -> anyhow::Result<Automerge> {
 }
 
 /// Records a card donation of `pence` from `device` in a collection document, as one change;
-/// returns the hash of that change.
+/// returns the hash of that change. `device` must be the id of the device whose token will
+/// send the change (the `device` of [`crate::server::Writer`]): clubsync-server refuses a new
+/// record naming another device (`wrong_device`).
 pub fn record_donation(
     doc: &mut Automerge,
     pence: i64,

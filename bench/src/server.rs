@@ -41,18 +41,44 @@ pub fn check_binary(path: &Path) -> anyhow::Result<PathBuf> {
     )
 }
 
-/// Device tokens of the demo club.
+/// Who a simulated device writes as: what the server checks every new record and document
+/// against (core's record rules).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Writer {
+    /// The device id its token belongs to (`device_id` in the `/api/join` answer): a new
+    /// record's `device` field must name it.
+    pub device: String,
+    /// The club document of the device's club (`club_document` in the `/api/join` answer): a
+    /// new document's root `club` field must name it.
+    pub club: DocumentId,
+}
+
+/// One redeemed invite: a device token and the device it belongs to.
+struct Joined {
+    token: String,
+    writer: Writer,
+}
+
+/// Device tokens of the demo club, each with its device.
 pub struct Tokens {
     /// One per 8 simulated devices.
-    tokens: Vec<String>,
+    joined: Vec<Joined>,
 }
 
 impl Tokens {
     /// The token for simulated device `i` (devices 0 to 7 share the first token, and so on).
     pub fn for_device(&self, i: usize) -> anyhow::Result<&str> {
-        self.tokens
+        Ok(&self.joined_by(i)?.token)
+    }
+
+    /// Who simulated device `i` writes as: the device of its token, and the club document.
+    pub fn writer(&self, i: usize) -> anyhow::Result<&Writer> {
+        Ok(&self.joined_by(i)?.writer)
+    }
+
+    fn joined_by(&self, i: usize) -> anyhow::Result<&Joined> {
+        self.joined
             .get(i / CONNECTIONS_PER_TOKEN)
-            .map(String::as_str)
             .with_context(|| format!("no token for device {i}"))
     }
 }
@@ -223,12 +249,11 @@ impl ServerProcess {
         while codes.len() < needed {
             codes.push(self.admin_invite(codes.len())?);
         }
-        let mut tokens = Vec::with_capacity(needed);
+        let mut joined = Vec::with_capacity(needed);
         for (i, code) in codes.iter().enumerate() {
-            let (token, _club) = self.redeem(code, &format!("bench device {i}")).await?;
-            tokens.push(token);
+            joined.push(self.redeem(code, &format!("bench device {i}")).await?);
         }
-        Ok(Tokens { tokens })
+        Ok(Tokens { joined })
     }
 
     /// One invite code per device, for devices that join as a phone does (redeeming the code
@@ -287,13 +312,9 @@ impl ServerProcess {
             .with_context(|| format!("no invite code in the output of `invite`: {stdout}"))
     }
 
-    /// Redeems an invite over `POST /api/join`; returns the device token and the club
-    /// document.
-    async fn redeem(
-        &self,
-        invite: &str,
-        device_name: &str,
-    ) -> anyhow::Result<(String, DocumentId)> {
+    /// Redeems an invite over `POST /api/join`; returns the device token, the device's id and
+    /// the club document.
+    async fn redeem(&self, invite: &str, device_name: &str) -> anyhow::Result<Joined> {
         let body = serde_json::json!({ "invite": invite, "device_name": device_name }).to_string();
         let (status, text) = http::request(self.addr, "POST", "/api/join", Some(&body)).await?;
         if status != 200 {
@@ -304,11 +325,20 @@ impl ServerProcess {
         let token = json["token"]
             .as_str()
             .with_context(|| format!("no token in the answer to /api/join: {text}"))?;
+        let device = json["device_id"]
+            .as_str()
+            .with_context(|| format!("no device id in the answer to /api/join: {text}"))?;
         let club = json["club_document"]
             .as_str()
             .and_then(|s| s.parse().ok())
             .with_context(|| format!("no club document in the answer to /api/join: {text}"))?;
-        Ok((token.to_owned(), club))
+        Ok(Joined {
+            token: token.to_owned(),
+            writer: Writer {
+                device: device.to_owned(),
+                club,
+            },
+        })
     }
 
     /// CPU time the server has used so far (user and system, all threads).

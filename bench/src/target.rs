@@ -15,8 +15,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clubsync_protocol::DocumentId;
 
-use crate::server::{ServerProcess, Tokens, cpu_time_of, resident_bytes_of, terminate};
+use crate::server::{ServerProcess, Tokens, Writer, cpu_time_of, resident_bytes_of, terminate};
 
 /// Which server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,6 +190,25 @@ impl Target {
         }
     }
 
+    /// Who simulated device `i` writes as, for the records and documents it makes: for
+    /// clubsync, the device of its token and the club's document (the server refuses a record
+    /// naming another device and a document naming another club), so only after
+    /// [`Target::prepare`]; for the reference, which checks neither, a name of its own and the
+    /// one club id this server was given when it started.
+    pub fn writer(&self, i: usize) -> anyhow::Result<Writer> {
+        match self {
+            Target::Clubsync { tokens, .. } => Ok(tokens
+                .as_ref()
+                .context("no device tokens: call prepare first")?
+                .writer(i)?
+                .clone()),
+            Target::Reference(process) => Ok(Writer {
+                device: format!("bench device {i}"),
+                club: process.club,
+            }),
+        }
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         match self {
@@ -237,6 +257,8 @@ pub struct ReferenceProcess {
     data_dir: tempfile::TempDir,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The club the documents made for it name (chosen when it starts; it checks nothing).
+    club: DocumentId,
 }
 
 impl ReferenceProcess {
@@ -252,6 +274,7 @@ impl ReferenceProcess {
             setup: setup.clone(),
             data_dir,
             addr,
+            club: DocumentId::random(),
         })
     }
 

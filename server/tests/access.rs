@@ -15,16 +15,18 @@ async fn an_observer_reads_but_a_change_it_sends_is_refused_and_not_stored() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &[]);
     let collection = DocumentId::random();
-    let mut collector = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+    let lee = server.joined("Volunteer Lee");
+    let mut collector = connect(&server.ws_url(Some(&lee.token)))
         .await
         .expect("connects");
-    let mut doc = new_collection("Observed");
-    record_donation(&mut doc, 300);
+    let mut doc = new_collection(&lee, "Observed");
+    record_donation(&mut doc, &lee, 300);
     collector.docs.insert(collection, doc);
     collector.sync(QUIET, LIMIT).await;
 
     // 1. The observer reads the collection.
-    let observer_token = server.token_for("Observer Choi");
+    let choi = server.joined("Observer Choi");
+    let observer_token = choi.token.clone();
     let mut observer = connect(&server.ws_url(Some(&observer_token)))
         .await
         .expect("connects");
@@ -34,7 +36,7 @@ async fn an_observer_reads_but_a_change_it_sends_is_refused_and_not_stored() {
 
     // 2. Its own donation is not even sent by a current automerge (the server's sync state is
     //    read-only), and never stored.
-    record_donation(observer.docs.get_mut(&collection).expect("held"), 5);
+    record_donation(observer.docs.get_mut(&collection).expect("held"), &choi, 5);
     observer.sync(QUIET, LIMIT).await;
 
     // 3. A client that sends the change anyway gets an error naming the document.
@@ -67,7 +69,8 @@ async fn an_observer_reads_but_a_change_it_sends_is_refused_and_not_stored() {
     );
 
     // 4. The stored collection still holds only the collector's donation.
-    let mut check = connect(&server.ws_url(Some(&server.token_for("Volunteer Park"))))
+    let park = server.joined("Volunteer Park");
+    let mut check = connect(&server.ws_url(Some(&park.token)))
         .await
         .expect("connects");
     check.want(collection);
@@ -79,13 +82,14 @@ async fn an_observer_reads_but_a_change_it_sends_is_refused_and_not_stored() {
 async fn an_observer_cannot_create_documents() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &[]);
-    let mut observer = connect(&server.ws_url(Some(&server.token_for("Observer Choi"))))
+    let choi = server.joined("Observer Choi");
+    let mut observer = connect(&server.ws_url(Some(&choi.token)))
         .await
         .expect("connects");
     let collection = DocumentId::random();
     observer
         .docs
-        .insert(collection, new_collection("Not allowed"));
+        .insert(collection, new_collection(&choi, "Not allowed"));
     observer.sync(QUIET, LIMIT).await;
     assert!(observer.seen.unavailable.contains(&collection));
 }
@@ -95,12 +99,14 @@ async fn ephemeral_messages_reach_the_club_and_no_one_else() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &[]);
     let collection = DocumentId::random();
-    let mut a = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+    let lee = server.joined("Volunteer Lee");
+    let mut a = connect(&server.ws_url(Some(&lee.token)))
         .await
         .expect("a");
-    a.docs.insert(collection, new_collection("Presence"));
+    a.docs.insert(collection, new_collection(&lee, "Presence"));
     a.sync(QUIET, LIMIT).await;
-    let mut b = connect(&server.ws_url(Some(&server.token_for("Volunteer Park"))))
+    let park = server.joined("Volunteer Park");
+    let mut b = connect(&server.ws_url(Some(&park.token)))
         .await
         .expect("b");
     b.want(collection);

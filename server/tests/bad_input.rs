@@ -32,15 +32,15 @@ async fn every_bad_input_gets_its_own_error_and_nothing_is_lost() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &["--max-frame-bytes", "65536"]);
     let lee = server.token_for("Volunteer Lee");
-    let park = server.token_for("Volunteer Park");
+    let park = server.joined("Volunteer Park");
 
     // A collector's phone stays connected and keeps recording throughout.
     let collection = DocumentId::random();
-    let mut collector = connect(&server.ws_url(Some(&park)))
+    let mut collector = connect(&server.ws_url(Some(&park.token)))
         .await
         .expect("connects");
-    let mut doc = new_collection("Market Square");
-    record_donation(&mut doc, 100);
+    let mut doc = new_collection(&park, "Market Square");
+    record_donation(&mut doc, &park, 100);
     collector.docs.insert(collection, doc);
     collector.sync(QUIET, LIMIT).await;
 
@@ -144,7 +144,7 @@ async fn every_bad_input_gets_its_own_error_and_nothing_is_lost() {
         }
 
         // Meanwhile the collector records one more donation, which syncs as usual.
-        record_donation(collector.docs.get_mut(&collection).expect("held"), 100);
+        record_donation(collector.docs.get_mut(&collection).expect("held"), &park, 100);
         collector.sync(QUIET, LIMIT).await;
         assert_eq!(
             collector.seen.closed, None,
@@ -167,19 +167,20 @@ async fn a_device_of_another_club_gets_doc_unavailable() {
 
     // Demo Club's collection, with a donation.
     let collection = DocumentId::random();
-    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+    let lee = server.joined("Volunteer Lee");
+    let mut phone = connect(&server.ws_url(Some(&lee.token)))
         .await
         .expect("connects");
-    let mut doc = new_collection("Demo Club only");
-    record_donation(&mut doc, 700);
+    let mut doc = new_collection(&lee, "Demo Club only");
+    record_donation(&mut doc, &lee, 700);
     phone.docs.insert(collection, doc);
     phone.sync(QUIET, LIMIT).await;
 
     // A coordinator of another club asks for it, twice: unavailable both times, nothing else.
     let (status, joined) = server.join(&code, "stranger's phone");
     assert_eq!(status, 200, "{joined}");
-    let token = joined["token"].as_str().expect("token");
-    let mut stranger = connect(&server.ws_url(Some(token)))
+    let them = common::records::Joined::from_answer(&joined);
+    let mut stranger = connect(&server.ws_url(Some(&them.token)))
         .await
         .expect("connects");
     stranger.want(collection);
@@ -189,8 +190,8 @@ async fn a_device_of_another_club_gets_doc_unavailable() {
     assert_eq!(donations_or_none(&stranger, collection), None);
 
     // Trying to write into it is answered the same way, and the document is unchanged.
-    let mut forged = new_collection("forged");
-    record_donation(&mut forged, 1_000_000);
+    let mut forged = new_collection(&them, "forged");
+    record_donation(&mut forged, &them, 1_000_000);
     stranger.docs.insert(collection, forged);
     stranger.sync(QUIET, LIMIT).await;
     let mut check = connect(&server.ws_url(Some(&server.token_for("Volunteer Park"))))
@@ -208,7 +209,8 @@ async fn a_new_document_that_is_not_a_clubsync_document_is_refused_alone() {
     // connection stays open and the device's club records keep syncing.
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &[]);
-    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+    let lee = server.joined("Volunteer Lee");
+    let mut phone = connect(&server.ws_url(Some(&lee.token)))
         .await
         .expect("connects");
 
@@ -216,8 +218,8 @@ async fn a_new_document_that_is_not_a_clubsync_document_is_refused_alone() {
     let stray = DocumentId::random();
     phone.edit(stray, "x", 1);
     let collection = DocumentId::random();
-    let mut doc = new_collection("Station Entrance");
-    record_donation(&mut doc, 250);
+    let mut doc = new_collection(&lee, "Station Entrance");
+    record_donation(&mut doc, &lee, 250);
     phone.docs.insert(collection, doc);
     phone.sync(QUIET, LIMIT).await;
     assert_eq!(phone.seen.closed, None);
@@ -225,7 +227,7 @@ async fn a_new_document_that_is_not_a_clubsync_document_is_refused_alone() {
     assert!(phone.all_saved_on_server(collection));
 
     // 2. Still connected: the next donation is saved too.
-    record_donation(phone.docs.get_mut(&collection).expect("held"), 300);
+    record_donation(phone.docs.get_mut(&collection).expect("held"), &lee, 300);
     phone.sync(QUIET, LIMIT).await;
     assert_eq!(phone.seen.closed, None);
     assert!(phone.all_saved_on_server(collection));
@@ -279,11 +281,12 @@ async fn a_document_past_the_size_limit_is_refused_and_the_stored_one_is_kept() 
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &["--max-document-bytes", "20000"]);
     let collection = DocumentId::random();
-    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+    let lee = server.joined("Volunteer Lee");
+    let mut phone = connect(&server.ws_url(Some(&lee.token)))
         .await
         .expect("connects");
-    let mut doc = new_collection("Small");
-    record_donation(&mut doc, 1);
+    let mut doc = new_collection(&lee, "Small");
+    record_donation(&mut doc, &lee, 1);
     phone.docs.insert(collection, doc);
     phone.sync(QUIET, LIMIT).await;
     assert_eq!(phone.seen.closed, None);
@@ -291,7 +294,7 @@ async fn a_document_past_the_size_limit_is_refused_and_the_stored_one_is_kept() 
     // Four hundred more donations: far past 20,000 bytes.
     let doc = phone.docs.get_mut(&collection).expect("held");
     for i in 0..400 {
-        record_donation(doc, 1000 + i);
+        record_donation(doc, &lee, 1000 + i);
     }
     phone.sync(QUIET, LIMIT).await;
     let closed = phone.seen.closed.clone().expect("refused");

@@ -11,26 +11,14 @@ use clubsync_core::document::{DocumentKind, TypedDocument};
 use clubsync_protocol::DocumentId;
 use clubsync_server::identity::{DeviceId, IdentityStore};
 use clubsync_server::storage::SharedStore;
-use common::records::new_collection;
+use common::records::{Joined, new_collection};
 use common::{LIMIT, QUIET, ServerProcess, connect};
 use tokio::io::{AsyncRead, AsyncWrite};
-
-/// A device's token, its id and its club's document, from redeeming an invite.
-struct Joined {
-    token: String,
-    device: String,
-    club_document: DocumentId,
-}
 
 fn join(server: &ServerProcess, invite: &str, name: &str) -> Joined {
     let (status, body) = server.join(invite, name);
     assert_eq!(status, 200, "joining as {name}: {body}");
-    let text = |key: &str| body[key].as_str().expect(key).to_owned();
-    Joined {
-        token: text("token"),
-        device: text("device_id"),
-        club_document: text("club_document").parse().expect("a document id"),
-    }
+    Joined::from_answer(&body)
 }
 
 /// The index of a club document as a device holds it.
@@ -84,7 +72,7 @@ async fn a_new_document_is_listed_in_its_club_document_for_every_device() {
             .expect("Lee connects");
         phone_a
             .docs
-            .insert(collection, new_collection("High Street, Saturday"));
+            .insert(collection, new_collection(&lee, "High Street, Saturday"));
         phone_a.sync(QUIET, LIMIT).await;
         assert_eq!(phone_a.seen.closed, None);
         assert!(phone_a.all_saved_on_server(collection));
@@ -96,7 +84,7 @@ async fn a_new_document_is_listed_in_its_club_document_for_every_device() {
         let mut phone_c = connect(&server.ws_url(Some(&stranger.token)))
             .await
             .expect("Seo connects");
-        phone_c.docs.insert(theirs, new_collection("Myeongdong"));
+        phone_c.docs.insert(theirs, new_collection(&stranger, "Myeongdong"));
         phone_c.want(stranger.club_document);
         let their_index = index_listing(&mut phone_c, stranger.club_document, theirs).await;
         assert_eq!(
@@ -176,7 +164,7 @@ async fn a_registered_document_missing_from_the_index_is_listed_when_the_club_do
             .expect("registered");
         let storage = SharedStore::open(dir.path()).expect("document store");
         storage
-            .commit(&[(orphan, new_collection("Market Square").save())])
+            .commit(&[(orphan, new_collection(&lee, "Market Square").save())])
             .expect("stored");
     }
 

@@ -32,12 +32,12 @@ async fn acknowledged_changes_survive_sigkill() {
         let server = ServerProcess::start(dir.path(), &[]);
         if tokens.is_empty() {
             for person in ["Volunteer Lee", "Volunteer Park", "Coordinator Kim"] {
-                tokens.push(server.token_for(person));
+                tokens.push(server.joined(person));
             }
         }
 
         // 1. Everything acknowledged before is still there.
-        let mut reader = connect(&server.ws_url(Some(&tokens[2])))
+        let mut reader = connect(&server.ws_url(Some(&tokens[2].token)))
             .await
             .expect("connects");
         reader.want(collection);
@@ -50,15 +50,16 @@ async fn acknowledged_changes_survive_sigkill() {
                 "round {round}: acknowledged donations lost: {missing:?}"
             );
         } else {
-            reader.docs.insert(collection, new_collection("Crash test"));
+            reader.docs.insert(collection, new_collection(&tokens[2], "Crash test"));
             reader.sync(QUIET, Duration::from_secs(20)).await;
         }
 
         // 2. Three devices write as fast as the server acknowledges; the server dies mid-burst.
         let kill_after = Duration::from_millis(600 + (389 * round as u64) % 900);
         let mut writers = Vec::new();
-        for (d, token) in tokens.iter().enumerate().take(DEVICES) {
-            let url = server.ws_url(Some(token));
+        for (d, who) in tokens.iter().enumerate().take(DEVICES) {
+            let url = server.ws_url(Some(&who.token));
+            let who = who.clone();
             writers.push(tokio::spawn(async move {
                 let mut acked = Vec::new();
                 let Ok(mut phone) = connect(&url).await else {
@@ -74,7 +75,7 @@ async fn acknowledged_changes_survive_sigkill() {
                     if doc.get_heads().is_empty() {
                         break;
                     }
-                    record_donation(doc, amount);
+                    record_donation(doc, &who, amount);
                     phone
                         .sync(Duration::from_millis(30), Duration::from_secs(2))
                         .await;
@@ -97,7 +98,7 @@ async fn acknowledged_changes_survive_sigkill() {
 
     // 3. A last restart: everything acknowledged in every round is there, exactly once.
     let server = ServerProcess::start(dir.path(), &[]);
-    let mut reader = connect(&server.ws_url(Some(&tokens[2])))
+    let mut reader = connect(&server.ws_url(Some(&tokens[2].token)))
         .await
         .expect("connects");
     reader.want(collection);

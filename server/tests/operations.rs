@@ -30,13 +30,14 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(http(server.addr, "GET", "/healthz", &[], "").0, 200);
     assert_eq!(http(server.addr, "GET", "/readyz", &[], "").0, 200);
 
-    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+    let lee = server.joined("Volunteer Lee");
+    let mut phone = connect(&server.ws_url(Some(&lee.token)))
         .await
         .expect("connects");
     let collection = DocumentId::random();
-    let mut doc = new_collection("Metrics");
+    let mut doc = new_collection(&lee, "Metrics");
     for pence in [100, 200, 300] {
-        record_donation(&mut doc, pence);
+        record_donation(&mut doc, &lee, pence);
     }
     let changes = doc.get_changes(&[]).len() as f64;
     phone.docs.insert(collection, doc);
@@ -71,12 +72,13 @@ async fn an_idle_document_is_unloaded_from_memory() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &["--idle-unload-secs", "1"]);
     {
-        let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+        let lee = server.joined("Volunteer Lee");
+        let mut phone = connect(&server.ws_url(Some(&lee.token)))
             .await
             .expect("connects");
         phone
             .docs
-            .insert(DocumentId::random(), new_collection("Idle"));
+            .insert(DocumentId::random(), new_collection(&lee, "Idle"));
         phone.sync(QUIET, LIMIT).await;
         // The collection, and the club document that now lists it.
         assert_eq!(
@@ -98,13 +100,14 @@ async fn an_idle_document_is_unloaded_from_memory() {
 async fn sigterm_closes_devices_with_going_away_and_keeps_everything() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &[]);
-    let token = server.token_for("Volunteer Lee");
+    let lee = server.joined("Volunteer Lee");
+    let token = lee.token.clone();
     let mut phone = connect(&server.ws_url(Some(&token)))
         .await
         .expect("connects");
     let collection = DocumentId::random();
-    let mut doc = new_collection("Shutdown");
-    record_donation(&mut doc, 100);
+    let mut doc = new_collection(&lee, "Shutdown");
+    record_donation(&mut doc, &lee, 100);
     phone.docs.insert(collection, doc);
     phone.sync(QUIET, LIMIT).await;
 
@@ -121,16 +124,17 @@ async fn sigterm_closes_devices_with_going_away_and_keeps_everything() {
 async fn a_stopped_server_leaves_its_documents_compacted_for_a_fast_load() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &[]);
-    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+    let lee = server.joined("Volunteer Lee");
+    let mut phone = connect(&server.ws_url(Some(&lee.token)))
         .await
         .expect("connects");
     let collection = DocumentId::random();
-    phone.docs.insert(collection, new_collection("Compacted"));
+    phone.docs.insert(collection, new_collection(&lee, "Compacted"));
     phone.sync(QUIET, LIMIT).await;
     // Three more syncs, each bringing one donation: the server stores a chunk for each.
     for pence in [101, 102, 103] {
         let doc = phone.docs.get_mut(&collection).expect("the collection");
-        record_donation(doc, pence);
+        record_donation(doc, &lee, pence);
         phone.sync(QUIET, LIMIT).await;
     }
     let status = server.terminate();

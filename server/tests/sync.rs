@@ -12,23 +12,23 @@ use common::{LIMIT, QUIET, ServerProcess, admin, connect};
 async fn two_devices_of_one_club_converge() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &[]);
-    let lee = server.token_for("Volunteer Lee");
-    let park = server.token_for("Volunteer Park");
+    let lee = server.joined("Volunteer Lee");
+    let park = server.joined("Volunteer Park");
 
     // 1. Lee records two donations in a new street collection and syncs.
     let collection = DocumentId::random();
-    let mut phone_a = connect(&server.ws_url(Some(&lee)))
+    let mut phone_a = connect(&server.ws_url(Some(&lee.token)))
         .await
         .expect("Lee connects");
-    let mut doc = new_collection("High Street, Saturday");
-    record_donation(&mut doc, 500);
-    record_donation(&mut doc, 1000);
+    let mut doc = new_collection(&lee, "High Street, Saturday");
+    record_donation(&mut doc, &lee, 500);
+    record_donation(&mut doc, &lee, 1000);
     phone_a.docs.insert(collection, doc);
     phone_a.sync(QUIET, LIMIT).await;
     assert_eq!(phone_a.seen.closed, None);
 
     // 2. Park asks for the document and gets both donations.
-    let mut phone_b = connect(&server.ws_url(Some(&park)))
+    let mut phone_b = connect(&server.ws_url(Some(&park.token)))
         .await
         .expect("Park connects");
     phone_b.want(collection);
@@ -36,7 +36,7 @@ async fn two_devices_of_one_club_converge() {
     assert_eq!(donations(&phone_b.docs[&collection]), (2, 1500));
 
     // 3. Park records one more; Lee, still connected, receives it by relay.
-    record_donation(phone_b.docs.get_mut(&collection).expect("held"), 200);
+    record_donation(phone_b.docs.get_mut(&collection).expect("held"), &park, 200);
     phone_b.sync(QUIET, LIMIT).await;
     phone_a.sync(QUIET, LIMIT).await;
     assert_eq!(donations(&phone_a.docs[&collection]), (3, 1700));
@@ -131,13 +131,14 @@ async fn a_restart_keeps_everything() {
     let collection = DocumentId::random();
     let token = {
         let server = ServerProcess::start(dir.path(), &[]);
-        let token = server.token_for("Volunteer Lee");
+        let lee = server.joined("Volunteer Lee");
+        let token = lee.token.clone();
         let mut phone = connect(&server.ws_url(Some(&token)))
             .await
             .expect("connects");
-        let mut doc = new_collection("Concert");
+        let mut doc = new_collection(&lee, "Concert");
         for i in 0..20 {
-            record_donation(&mut doc, 100 + i);
+            record_donation(&mut doc, &lee, 100 + i);
         }
         phone.docs.insert(collection, doc);
         phone.sync(QUIET, LIMIT).await;
@@ -165,7 +166,8 @@ async fn tls_with_a_self_signed_certificate_works_end_to_end() {
     let (status, joined) =
         common::tls::join(server.addr, &cert, &server.invites["Volunteer Lee"]).await;
     assert_eq!(status, 200, "{joined}");
-    let token = joined["token"].as_str().expect("token");
+    let lee = common::records::Joined::from_answer(&joined);
+    let token = &lee.token;
     let url = format!("wss://localhost:{}/sync?token={token}", server.addr.port());
     let stream = common::tls::connect(server.addr, &cert)
         .await
@@ -174,8 +176,8 @@ async fn tls_with_a_self_signed_certificate_works_end_to_end() {
         .await
         .expect("websocket over TLS");
     let collection = DocumentId::random();
-    let mut doc = new_collection("Over TLS");
-    record_donation(&mut doc, 250);
+    let mut doc = new_collection(&lee, "Over TLS");
+    record_donation(&mut doc, &lee, 250);
     phone.docs.insert(collection, doc);
     phone.sync(QUIET, LIMIT).await;
     assert_eq!(phone.seen.closed, None);

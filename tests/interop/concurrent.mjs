@@ -3,6 +3,7 @@
  * converge through the clubsync server.
  *
  *   node concurrent.mjs --url-a ws://HOST/sync?token=A --url-b ws://HOST/sync?token=B
+ *                       --device-a DEVICE_OF_A --device-b DEVICE_OF_B
  *                       --club CLUB_DOCUMENT_ID [--offline-ms 1000]
  *
  * 1. A creates the collection with a donation of 100; B finds it.
@@ -31,6 +32,8 @@ import {
 const args = options({
   "url-a": {},
   "url-b": {},
+  "device-a": {},
+  "device-b": {},
   club: {},
   currency: { default: "GBP" },
   "offline-ms": { default: "1000" },
@@ -44,7 +47,7 @@ run(async () => {
   // 1. A creates; B finds.
   const a = connect(args["url-a"])
   const docA = a.repo.create(newCollection({ ...args, title: "Market Square" }))
-  donation(docA, 100, "phone a")
+  donation(docA, 100, args["device-a"])
   await untilServerHas(a.repo, docA)
   const b = connect(args["url-b"])
   const docB = await b.repo.find(docA.url)
@@ -52,10 +55,10 @@ run(async () => {
 
   // 2. B offline; both record.
   b.repo.networkSubsystem.disconnect()
-  donation(docB, 201, "phone b")
-  donation(docB, 202, "phone b")
-  donation(docA, 301, "phone a")
-  donation(docA, 302, "phone a")
+  donation(docB, 201, args["device-b"])
+  donation(docB, 202, args["device-b"])
+  donation(docA, 301, args["device-a"])
+  donation(docA, 302, args["device-a"])
   await untilServerHas(a.repo, docA)
 
   // 3. Apart while B is offline.

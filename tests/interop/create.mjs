@@ -1,8 +1,11 @@
 /**
  * A stock JS client creates a street collection on a clubsync server and records donations in it.
  *
- *   node create.mjs --url ws://HOST/sync?token=TOKEN --club CLUB_DOCUMENT_ID
+ *   node create.mjs --url ws://HOST/sync?token=TOKEN --device DEVICE_ID --club CLUB_DOCUMENT_ID
  *                   [--title T] [--currency GBP] [--donation 250 --donation 1000 ...]
+ *
+ * DEVICE_ID is the token's device (from `POST /api/join`): the server refuses a record that
+ * names another device.
  *
  * Prints {url, documentId, heads, donations} once the server has said it holds every change.
  */
@@ -10,6 +13,7 @@ import { connect, donations, newCollection, options, recordDonation, run, untilS
 
 const args = options({
   url: {},
+  device: {},
   club: {},
   title: { default: "High Street, 14 March" },
   currency: { default: "GBP" },
@@ -26,7 +30,7 @@ run(async () => {
       amountMinor: Number(amount),
       currency: args.currency,
       collector,
-      device: "node interop",
+      device: args.device,
     })
   }
   await untilServerHas(repo, handle)

@@ -3,7 +3,7 @@
  * records. `repo.create()` with no initial value makes such a document (its first change is
  * empty, with no clubsync `kind`); the client offers it to the server like any other.
  *
- *   node stray.mjs --url ws://HOST/sync?token=TOKEN --club CLUB_DOCUMENT_ID
+ *   node stray.mjs --url ws://HOST/sync?token=TOKEN --device DEVICE_ID --club CLUB_DOCUMENT_ID
  *
  * Prints {url, heads, amounts, strayUrl, strayOutcome} once the server holds the collection's
  * donation recorded after the stray document was made; `strayOutcome` is how a fresh client's
@@ -13,6 +13,7 @@ import { amounts, connect, newCollection, options, recordDonation, run, untilSer
 
 const args = options({
   url: {},
+  device: {},
   club: {},
   "timeout-ms": { default: "40000" },
 })
@@ -26,7 +27,7 @@ run(async () => {
   stray.change(doc => {
     doc.note = "not a club record"
   })
-  recordDonation(collection, { amountMinor: 700, currency: "GBP", collector: uuidv7(), device: "node interop" })
+  recordDonation(collection, { amountMinor: 700, currency: "GBP", collector: uuidv7(), device: args.device })
   await untilServerHas(repo, collection)
 
   const fresh = connect(args.url)

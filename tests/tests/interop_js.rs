@@ -22,7 +22,7 @@ use clubsync_core::document::TypedDocument;
 use clubsync_protocol::ids::decode_head;
 use clubsync_protocol::{AutomergeUrl, DocumentId};
 use clubsync_tests::node::{self, js_enabled, run_ok};
-use common::records::{new_collection, record_donation};
+use common::records::{Joined, new_collection, record_donation};
 use common::{LIMIT, QUIET, ServerProcess, admin, connect};
 use serde_json::Value;
 
@@ -32,33 +32,35 @@ struct DemoClub {
     server: ServerProcess,
     /// The club document's id, which a device of the club is told to sync first.
     club_document: String,
-    tokens: BTreeMap<String, String>,
+    members: BTreeMap<String, Joined>,
 }
 
 impl DemoClub {
     fn start(dir: &std::path::Path) -> Self {
         let server = ServerProcess::start(dir, &[]);
-        let mut tokens = BTreeMap::new();
+        let mut members = BTreeMap::new();
         let mut club_document = String::new();
         for (person, invite) in &server.invites {
             let (status, joined) = server.join(invite, &format!("{person}'s phone"));
             assert_eq!(status, 200, "{joined}");
             club_document = joined["club_document"].as_str().expect("a club").to_owned();
-            tokens.insert(
-                person.clone(),
-                joined["token"].as_str().expect("a token").into(),
-            );
+            members.insert(person.clone(), Joined::from_answer(&joined));
         }
         Self {
             server,
             club_document,
-            tokens,
+            members,
         }
     }
 
     /// The websocket URL of `person`'s device.
     fn url(&self, person: &str) -> String {
-        self.server.ws_url(Some(&self.tokens[person]))
+        self.server.ws_url(Some(&self.members[person].token))
+    }
+
+    /// The id of `person`'s device, which the records it writes name.
+    fn device(&self, person: &str) -> &str {
+        &self.members[person].device
     }
 }
 
@@ -135,6 +137,8 @@ async fn a_collection_a_js_client_creates_is_read_by_a_rust_device_through_core(
         &[
             "--url",
             &club.url("Volunteer Lee"),
+            "--device",
+            club.device("Volunteer Lee"),
             "--club",
             &club.club_document,
             "--title",
@@ -161,7 +165,7 @@ async fn a_collection_a_js_client_creates_is_read_by_a_rust_device_through_core(
     for d in &donations {
         assert_eq!(d.amount.currency.code(), "GBP");
         assert!(matches!(d.source, DonationSource::Card));
-        assert_eq!(d.device, "node interop");
+        assert_eq!(d.device, club.device("Volunteer Lee"));
         assert!(!d.reversed && !d.post_close);
     }
     let js_ids: BTreeSet<String> = created["donations"]
@@ -194,9 +198,10 @@ async fn donations_a_rust_device_records_are_read_by_a_js_client() {
     let mut device = connect(&club.url("Volunteer Park"))
         .await
         .expect("connects");
-    let mut collection = new_collection("Station Entrance");
-    record_donation(&mut collection, 250);
-    record_donation(&mut collection, 1999);
+    let park = &club.members["Volunteer Park"];
+    let mut collection = new_collection(park, "Station Entrance");
+    record_donation(&mut collection, park, 250);
+    record_donation(&mut collection, park, 1999);
     device.docs.insert(doc, collection);
     device.sync(QUIET, LIMIT).await;
     assert!(device.all_saved_on_server(doc));
@@ -220,7 +225,7 @@ async fn donations_a_rust_device_records_are_read_by_a_js_client() {
     for d in read["donations"].as_array().expect("donations") {
         assert_eq!(d["currency"], "GBP");
         assert_eq!(d["source"], "card");
-        assert_eq!(d["device"], "test");
+        assert_eq!(d["device"], park.device.as_str());
     }
     let local: BTreeSet<ChangeHash> = device.docs[&doc].get_heads().into_iter().collect();
     assert_eq!(heads(&read["heads"]), local);
@@ -241,6 +246,10 @@ async fn two_js_clients_one_of_them_offline_converge_through_the_server() {
             &club.url("Volunteer Lee"),
             "--url-b",
             &club.url("Volunteer Park"),
+            "--device-a",
+            club.device("Volunteer Lee"),
+            "--device-b",
+            club.device("Volunteer Park"),
             "--club",
             &club.club_document,
         ],
@@ -320,6 +329,8 @@ async fn js_clients_without_access_get_nothing() {
         &[
             "--url",
             &club.url("Volunteer Lee"),
+            "--device",
+            club.device("Volunteer Lee"),
             "--club",
             &club.club_document,
             "--donation",
@@ -374,6 +385,8 @@ async fn ephemeral_messages_pass_within_a_club_and_not_to_another_club() {
         &[
             "--url",
             &club.url("Volunteer Lee"),
+            "--device",
+            club.device("Volunteer Lee"),
             "--club",
             &club.club_document,
         ],
@@ -417,6 +430,8 @@ async fn a_js_client_holding_a_stray_document_keeps_syncing_its_club_records() {
         &[
             "--url",
             &club.url("Volunteer Lee"),
+            "--device",
+            club.device("Volunteer Lee"),
             "--club",
             &club.club_document,
         ],

@@ -52,11 +52,12 @@ pub async fn run(bin: &Path, devices: usize, documents: usize, seconds: u64) -> 
     let mut collections = Vec::with_capacity(documents);
     for j in 0..documents {
         let id = DocumentId::random();
+        let club = tokens.writer(devices + j)?.club;
         let mut creator = Device::connect(&server.ws_url(tokens.for_device(devices + j)?))
             .await
             .context("a creator connects")?;
         creator
-            .open(id, new_collection(&format!("Group commit {j}"))?)
+            .open(id, new_collection(&format!("Group commit {j}"), club)?)
             .await?;
         creator
             .until(Duration::from_secs(30), Device::in_sync)
@@ -74,6 +75,8 @@ pub async fn run(bin: &Path, devices: usize, documents: usize, seconds: u64) -> 
     let gate = Arc::new(Semaphore::new(CONNECT_CONCURRENCY));
     for i in 0..devices {
         let url = server.ws_url(tokens.for_device(i)?);
+        // Its donations name the device of its token, as the server checks.
+        let name = tokens.writer(i)?.device.clone();
         let collection = collections[i % documents];
         let (gate, ready, done) = (gate.clone(), ready_tx.clone(), done_tx.clone());
         let mut start = start_rx.clone();
@@ -99,7 +102,7 @@ pub async fn run(bin: &Path, devices: usize, documents: usize, seconds: u64) -> 
                     return;
                 }
             };
-            let written = write_until(device, &url, i, deadline).await;
+            let written = write_until(device, &url, &name, deadline).await;
             let _ = done.send(written.with_context(|| format!("writer {i}")));
         });
     }
@@ -192,21 +195,20 @@ pub async fn run(bin: &Path, devices: usize, documents: usize, seconds: u64) -> 
     Ok(())
 }
 
-/// One writer: records a donation, sends it, waits until the server has committed it, and
-/// again, until the deadline.
+/// One writer: records a donation (naming the device `name`), sends it, waits until the
+/// server has committed it, and again, until the deadline.
 async fn write_until(
     mut device: Device,
     url: &str,
-    i: usize,
+    name: &str,
     deadline: tokio::time::Instant,
 ) -> anyhow::Result<Written> {
-    let name = format!("bench writer {i}");
     let mut written = Written::default();
     let mut latencies = Vec::new();
     let mut pence = 100;
     while tokio::time::Instant::now() < deadline {
         pence += 1;
-        let hash = record_donation(&mut device.doc, pence, &name)?;
+        let hash = record_donation(&mut device.doc, pence, name)?;
         let sent = Instant::now();
         device.offer().await?;
         let mut restarts = 0;

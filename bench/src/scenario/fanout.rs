@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use automerge::{Automerge, ChangeHash};
+use automerge::ChangeHash;
 use clubsync_protocol::DocumentId;
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -52,12 +52,11 @@ struct Fanout {
 pub async fn run(servers: &Servers, subscribers: usize, donations: usize) -> anyhow::Result<()> {
     ensure_open_files(subscribers + 1)?;
     let collection = DocumentId::random();
-    let base = new_collection("Fan-out, High Street")?;
     let mut results = Pair::default();
     for kind in servers.kinds() {
         eprintln!("fanout: {subscribers} subscribers of {kind}...");
         let mut target = servers.start(kind, &[])?;
-        let result = measure(&mut target, subscribers, donations, collection, &base)
+        let result = measure(&mut target, subscribers, donations, collection)
             .await
             .with_context(|| format!("fanout against {kind}"))?;
         eprintln!(
@@ -141,15 +140,19 @@ async fn measure(
     subscribers: usize,
     donations: usize,
     collection: DocumentId,
-    base: &Automerge,
 ) -> anyhow::Result<Fanout> {
     target.prepare(subscribers + 1).await?;
 
-    // 1. The writer puts the collection on the server.
+    // 1. The writer (device 0) puts the collection on the server. It is made here, for this
+    // server, not once for both: it names this server's club, and the donations name the
+    // writer's device (clubsync-server checks both). Its shape is the same on both servers.
+    let me = target.writer(0)?;
     let mut writer = Device::connect(&target.url(0)?)
         .await
         .context("the writer connects")?;
-    writer.open(collection, base.clone()).await?;
+    writer
+        .open(collection, new_collection("Fan-out, High Street", me.club)?)
+        .await?;
     writer
         .until(Duration::from_secs(30), Device::in_sync)
         .await
@@ -200,7 +203,7 @@ async fn measure(
     let server_cpu = target.cpu_time()?;
     let bench_cpu = cpu_time_of("self")?;
     for seq in 1..=donations as u64 {
-        let hash = record_donation(&mut writer.doc, 100 + seq as i64, "fan-out writer")?;
+        let hash = record_donation(&mut writer.doc, 100 + seq as i64, &me.device)?;
         let committed = Instant::now();
         target_tx.send_replace(Some((seq, hash)));
         writer.offer().await?;

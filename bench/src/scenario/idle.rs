@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use automerge::Automerge;
 use clubsync_protocol::DocumentId;
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -35,14 +34,14 @@ struct Idle {
 /// `settle`: how long the server is left alone before each reading of its memory.
 pub async fn run(servers: &Servers, connections: usize, settle: Duration) -> anyhow::Result<()> {
     ensure_open_files(connections)?;
-    // The same document, byte for byte, on both servers.
+    // The same document id on both servers; the document itself is made for each server
+    // (see `measure`).
     let collection = DocumentId::random();
-    let base = new_collection("Idle, Market Square")?;
     let mut results = Pair::default();
     for kind in servers.kinds() {
         eprintln!("idle: {connections} connections to {kind}...");
         let mut target = servers.start(kind, &[])?;
-        let result = measure(&mut target, connections, collection, &base, settle)
+        let result = measure(&mut target, connections, collection, settle)
             .await
             .with_context(|| format!("idle against {kind}"))?;
         eprintln!(
@@ -102,12 +101,15 @@ async fn measure(
     target: &mut Target,
     connections: usize,
     collection: DocumentId,
-    base: &Automerge,
     settle: Duration,
 ) -> anyhow::Result<Idle> {
-    // Device 0 puts the collection on the server; devices 1..=N connect.
+    // Device 0 puts the collection on the server; devices 1..=N connect. The collection is
+    // made here, for this server, not once for both: it names this server's club
+    // (clubsync-server refuses a new document of another club). The same empty collection on
+    // both servers.
     target.prepare(connections + 1).await?;
-    seed(target, 0, collection, base.clone()).await?;
+    let base = new_collection("Idle, Market Square", target.writer(0)?.club)?;
+    seed(target, 0, collection, base).await?;
     tokio::time::sleep(settle).await;
     let before = target.resident_bytes()?;
 

@@ -66,15 +66,9 @@ pub async fn run(
         bail!("give at least one document and one writer");
     }
     ensure_open_files(writers)?;
-    // The same documents, byte for byte, on both servers.
-    eprintln!("many-docs: making {documents} street collections...");
-    let mut docs = Vec::with_capacity(documents);
-    for i in 0..documents {
-        docs.push((
-            DocumentId::random(),
-            new_collection(&format!("Collection {i}"))?.save(),
-        ));
-    }
+    // The same document ids on both servers; the documents themselves are made for each
+    // server (see `measure`).
+    let ids: Vec<DocumentId> = (0..documents).map(|_| DocumentId::random()).collect();
     let wait = Duration::from_secs(idle_unload_secs) + waits.margin;
     let flags = vec![
         "--idle-unload-secs".to_owned(),
@@ -84,7 +78,7 @@ pub async fn run(
     for kind in servers.kinds() {
         eprintln!("many-docs: {documents} documents on {kind}...");
         let mut target = servers.start(kind, &flags)?;
-        let result = measure(&mut target, &docs, writers, waits.settle, wait)
+        let result = measure(&mut target, &ids, writers, waits.settle, wait)
             .await
             .with_context(|| format!("many-docs against {kind}"))?;
         eprintln!(
@@ -195,12 +189,25 @@ impl crate::report::Shown for Percent {
 /// Touches every document on one server, then waits and reads its memory.
 async fn measure(
     target: &mut Target,
-    docs: &[(DocumentId, Vec<u8>)],
+    ids: &[DocumentId],
     writers: usize,
     settle: Duration,
     wait: Duration,
 ) -> anyhow::Result<ManyDocs> {
     target.prepare(writers).await?;
+    // The documents are made here, for this server, not once for both: each names this
+    // server's club (clubsync-server refuses a new document of another club). The same empty
+    // collections, with the same titles, on both servers; made before the baseline is read,
+    // and saved, so the writers load them as before.
+    eprintln!("many-docs: making {} street collections...", ids.len());
+    let club = target.writer(0)?.club;
+    let mut docs = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        docs.push((
+            *id,
+            new_collection(&format!("Collection {i}"), club)?.save(),
+        ));
+    }
     tokio::time::sleep(settle).await;
     let baseline = target.resident_bytes()?;
 

@@ -54,52 +54,50 @@ pub async fn run(
     if donations == 0 || batch == 0 || pulls == 0 {
         bail!("give at least one donation, a batch of at least one and at least one pull");
     }
-    // The same changes for both servers: one collection, N donations, one change each.
-    eprintln!("pull: recording {donations} donations...");
+    // The same collection id on both servers, and a collection of the same shape: N
+    // donations, one change each, the same amounts. It is recorded for each server after its
+    // device tokens are made, not once for both: it names that server's club and its
+    // donations name the uploading device (device 0), as clubsync-server checks.
     let collection = DocumentId::random();
-    let mut doc = new_collection("Cold pull, Castle Street")?;
-    for k in 0..donations {
-        record_donation(&mut doc, 100 + (k % 5000) as i64, "collector's phone")?;
-    }
-    let heads = doc.get_heads();
-    let changes: Vec<Change> = doc.get_changes(&[]);
-    // The floor of a pull: automerge's sync protocol sends a peer that has nothing the whole
-    // document, compressed (what `save` makes), and the device loads it.
-    let started = Instant::now();
-    let saved = doc.save();
-    let save_time = started.elapsed();
-    drop(doc);
-    let started = Instant::now();
-    let loaded = Automerge::load(&saved).context("loading the saved collection")?;
-    let load_time = started.elapsed();
-    drop(loaded);
+    // The floor of a pull, measured on the first server's collection (the server idle).
+    let mut floor = None;
 
     // Both servers run side by side, so their pulls can alternate; only one works at a time.
     let mut targets = Vec::new();
     for kind in servers.kinds() {
-        eprintln!("pull: uploading the collection to {kind} in batches of {batch}...");
         let mut target = servers.start(kind, &[])?;
         target.prepare(1 + 2 * pulls).await?;
+        eprintln!("pull: recording {donations} donations for {kind}...");
+        let doc = record(&target, donations)?;
+        let heads = doc.get_heads();
+        let changes: Vec<Change> = doc.get_changes(&[]);
+        if floor.is_none() {
+            floor = Some(floor_of(doc)?);
+        }
+        eprintln!("pull: uploading the collection to {kind} in batches of {batch}...");
         let upload = upload(&target, collection, &changes, batch)
             .await
             .with_context(|| format!("uploading to {kind}"))?;
+        drop(changes);
         targets.push((
             target,
+            heads,
             Pull {
                 upload,
                 ..Pull::default()
             },
         ));
     }
+    let (save_time, load_time, saved_bytes) = floor.context("no server to pull from")?;
     for round in 0..pulls {
-        for (target, result) in &mut targets {
+        for (target, heads, result) in &mut targets {
             eprintln!(
                 "pull: warm pull {} of {pulls} from {}...",
                 round + 1,
                 target.kind()
             );
             let cpu = target.cpu_time()?;
-            let (took, bytes) = pull(target, 1 + round, collection, &heads)
+            let (took, bytes) = pull(target, 1 + round, collection, heads)
                 .await
                 .with_context(|| format!("a warm pull from {}", target.kind()))?;
             result.warm_cpu.push(target.cpu_time()?.saturating_sub(cpu));
@@ -108,11 +106,11 @@ pub async fn run(
             result.received = bytes;
         }
     }
-    for (target, result) in &mut targets {
+    for (target, _, result) in &mut targets {
         result.resident = target.resident_bytes()?;
     }
     for round in 0..pulls {
-        for (target, result) in &mut targets {
+        for (target, heads, result) in &mut targets {
             eprintln!(
                 "pull: cold pull {} of {pulls} from {}...",
                 round + 1,
@@ -120,7 +118,7 @@ pub async fn run(
             );
             target.restart()?;
             let cpu = target.cpu_time()?;
-            let (took, bytes) = pull(target, 1 + pulls + round, collection, &heads)
+            let (took, bytes) = pull(target, 1 + pulls + round, collection, heads)
                 .await
                 .with_context(|| format!("a cold pull from {}", target.kind()))?;
             result.cold_cpu.push(target.cpu_time()?.saturating_sub(cpu));
@@ -130,7 +128,7 @@ pub async fn run(
         }
     }
     let mut results = Pair::default();
-    for (target, result) in targets {
+    for (target, _, result) in targets {
         results.set(target.kind(), result);
         drop(target);
     }
@@ -196,7 +194,7 @@ pub async fn run(
     table.text(
         format!(
             "floor, in this process alone: save() + load() of the collection ({})",
-            crate::report::bytes(saved.len() as f64)
+            crate::report::bytes(saved_bytes as f64)
         ),
         floor.clone(),
         floor,
@@ -230,6 +228,32 @@ pub async fn run(
         );
     }
     Ok(())
+}
+
+/// The collection for one server: N card donations (amounts 1.00 to 50.99, one change each)
+/// recorded by device 0, which uploads it, in that server's club.
+fn record(target: &Target, donations: usize) -> anyhow::Result<Automerge> {
+    let me = target.writer(0)?;
+    let mut doc = new_collection("Cold pull, Castle Street", me.club)?;
+    for k in 0..donations {
+        record_donation(&mut doc, 100 + (k % 5000) as i64, &me.device)?;
+    }
+    Ok(doc)
+}
+
+/// The floor of a pull: automerge's sync protocol sends a peer that has nothing the whole
+/// document, compressed (what `save` makes), and the device loads it. Returns the time of
+/// `save`, the time of `load`, and the saved size.
+fn floor_of(doc: Automerge) -> anyhow::Result<(Duration, Duration, usize)> {
+    let started = Instant::now();
+    let saved = doc.save();
+    let save_time = started.elapsed();
+    drop(doc);
+    let started = Instant::now();
+    let loaded = Automerge::load(&saved).context("loading the saved collection")?;
+    let load_time = started.elapsed();
+    drop(loaded);
+    Ok((save_time, load_time, saved.len()))
 }
 
 /// Puts the collection on a server, `batch` changes per sync, as a collector's phone would

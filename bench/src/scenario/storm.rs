@@ -63,35 +63,18 @@ pub async fn run(servers: &Servers, devices: usize, donations: usize) -> anyhow:
     }
     ensure_open_files(devices + 1)?;
 
-    // The same data for both servers: one base collection, and each device's offline copy with
-    // its own N donations (one change each).
-    eprintln!("storm: recording {donations} donations offline on each of {devices} devices...");
+    // The same collection id on both servers. The collection and the offline copies are made
+    // for each server after its device tokens (see `measure`), not once for both: the
+    // collection names that server's club and each device's donations name the device of its
+    // token, as clubsync-server checks. Their shape is the same on both: one base collection,
+    // and each device's copy with its own N donations (one change each), the same amounts.
     let collection = DocumentId::random();
-    let base = new_collection("Storm, Station Road")?;
-    let mut offline = Vec::with_capacity(devices);
-    let mut final_heads = BTreeSet::new();
-    for i in 0..devices {
-        // Each device is its own Automerge actor, as every phone is.
-        let mut doc = base.clone();
-        doc.set_actor(ActorId::random());
-        let mut last = None;
-        for k in 0..donations {
-            last = Some(record_donation(
-                &mut doc,
-                100 + k as i64,
-                &format!("storm device {i}"),
-            )?);
-        }
-        final_heads.extend(last);
-        offline.push(doc);
-    }
-    let final_heads: Vec<ChangeHash> = final_heads.into_iter().collect();
 
     let mut results = Pair::default();
     for kind in servers.kinds() {
         eprintln!("storm: {devices} devices reconnect to {kind} at once...");
         let mut target = servers.start(kind, &[])?;
-        let result = measure(&mut target, collection, &base, &offline, &final_heads)
+        let result = measure(&mut target, collection, devices, donations)
             .await
             .with_context(|| format!("storm against {kind}"))?;
         eprintln!(
@@ -178,15 +161,31 @@ pub async fn run(servers: &Servers, devices: usize, donations: usize) -> anyhow:
 async fn measure(
     target: &mut Target,
     collection: DocumentId,
-    base: &Automerge,
-    offline: &[Automerge],
-    final_heads: &[ChangeHash],
+    devices: usize,
+    donations: usize,
 ) -> anyhow::Result<Storm> {
-    let devices = offline.len();
     // Device 0 puts the base collection on the server (the devices had it before going
     // offline); devices 1..=D storm.
     target.prepare(devices + 1).await?;
-    seed(target, 0, collection, base.clone()).await?;
+    eprintln!("storm: recording {donations} donations offline on each of {devices} devices...");
+    let base = new_collection("Storm, Station Road", target.writer(0)?.club)?;
+    let mut offline = Vec::with_capacity(devices);
+    let mut final_heads = BTreeSet::new();
+    for i in 0..devices {
+        // Each device is its own Automerge actor, as every phone is; its donations name the
+        // device of the token it connects with (storm device i is simulated device i + 1).
+        let device = target.writer(i + 1)?.device;
+        let mut doc = base.clone();
+        doc.set_actor(ActorId::random());
+        let mut last = None;
+        for k in 0..donations {
+            last = Some(record_donation(&mut doc, 100 + k as i64, &device)?);
+        }
+        final_heads.extend(last);
+        offline.push(doc);
+    }
+    let final_heads: Vec<ChangeHash> = final_heads.into_iter().collect();
+    seed(target, 0, collection, base).await?;
 
     let (start_tx, start_rx) = watch::channel::<Option<Instant>>(None);
     let (stop_tx, stop_rx) = watch::channel(false);

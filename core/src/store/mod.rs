@@ -9,14 +9,16 @@
 //! it or none of it.
 
 mod error;
+mod provenance;
 mod schema;
 mod sqlite;
 
-use automerge::Automerge;
+use automerge::{ActorId, Automerge};
 use automerge::sync::State;
 use clubsync_protocol::ids::{DocumentId, StorageId};
 
 pub use error::StoreError;
+pub use provenance::Provenance;
 pub use sqlite::SqliteStore;
 
 /// What compaction did.
@@ -46,7 +48,23 @@ pub trait DocumentStore {
     fn append_chunk(&mut self, id: &DocumentId, chunk: &[u8]) -> Result<(), StoreError>;
 
     /// Stores chunks of many documents in one transaction (group commit): all or none.
-    fn commit_batch(&mut self, batch: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError>;
+    fn commit_batch(&mut self, batch: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError> {
+        self.commit_traced(batch, &[])
+    }
+
+    /// Stores chunks of many documents and where their changes came from in one transaction:
+    /// all or none (see [`Provenance`]).
+    fn commit_traced(
+        &mut self,
+        batch: &[(DocumentId, Vec<u8>)],
+        provenance: &[Provenance],
+    ) -> Result<(), StoreError>;
+
+    /// Where each stored change of a document came from, oldest first.
+    fn provenance(&self, id: &DocumentId) -> Result<Vec<Provenance>, StoreError>;
+
+    /// Every Automerge actor bound to a device (the device's id), from the provenance stored.
+    fn actor_devices(&self) -> Result<Vec<(ActorId, String)>, StoreError>;
 
     /// The document: its snapshot plus every chunk since, or `None` if nothing is stored.
     fn load(&self, id: &DocumentId) -> Result<Option<Automerge>, StoreError>;

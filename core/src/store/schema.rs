@@ -31,6 +31,22 @@ const MIGRATIONS: &[&str] = &[
          state BLOB NOT NULL,
          PRIMARY KEY (doc_id, storage_id)
      ) WITHOUT ROWID;",
+    // 1 -> 2: the audit trail of received changes, and the actor ids bound to devices.
+    "CREATE TABLE change_audit (
+         doc_id BLOB NOT NULL,
+         change_hash BLOB NOT NULL,
+         actor BLOB NOT NULL,
+         device TEXT NOT NULL,
+         member TEXT NOT NULL,
+         received_at INTEGER NOT NULL,
+         records TEXT NOT NULL,
+         PRIMARY KEY (doc_id, change_hash)
+     );
+     CREATE TABLE actors (
+         actor BLOB PRIMARY KEY,
+         device TEXT NOT NULL,
+         first_seen INTEGER NOT NULL
+     ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use automerge::Automerge;
 use automerge::sync::State;
+use automerge::{ActorId, Automerge};
 use clubsync_protocol::ids::{DocumentId, StorageId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::{Compaction, DocumentStore, StoreError, StoredSize, schema};
+use super::{Compaction, DocumentStore, Provenance, StoreError, StoredSize, provenance, schema};
 
 /// The SQLite document store.
 pub struct SqliteStore {
@@ -129,7 +129,11 @@ impl DocumentStore for SqliteStore {
         Ok(())
     }
 
-    fn commit_batch(&mut self, batch: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError> {
+    fn commit_traced(
+        &mut self,
+        batch: &[(DocumentId, Vec<u8>)],
+        provenance: &[Provenance],
+    ) -> Result<(), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -140,8 +144,17 @@ impl DocumentStore for SqliteStore {
                 insert.execute(params![id.as_bytes().as_slice(), chunk])?;
             }
         }
+        provenance::write(&tx, provenance)?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn provenance(&self, id: &DocumentId) -> Result<Vec<Provenance>, StoreError> {
+        provenance::of_document(&self.conn, id)
+    }
+
+    fn actor_devices(&self) -> Result<Vec<(ActorId, String)>, StoreError> {
+        provenance::actors(&self.conn)
     }
 
     fn load(&self, id: &DocumentId) -> Result<Option<Automerge>, StoreError> {

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use automerge::Automerge;
 use clubsync_core::document::TypedDocument;
-use clubsync_core::ids::{MemberId, SignatureId};
+use clubsync_core::ids::SignatureId;
 use clubsync_core::petition::{NewPetition, NewSignature, Petition, SignatureSource};
 use clubsync_core::timestamp::Timestamp;
 use clubsync_protocol::DocumentId;
-use common::records::{new_collection, record_donation};
+use common::records::{Joined, new_collection, record_donation};
 use common::{LIMIT, QUIET, ServerProcess, admin, connect, http, http_text, printed_code};
 use serde_json::{Value, json};
 
@@ -58,12 +58,12 @@ fn device_named(devices: &Value, name: &str) -> String {
 }
 
 /// A petition with one signature that gave an email and a phone number.
-fn petition_with_a_signature() -> Automerge {
+fn petition_with_a_signature(by: &Joined) -> Automerge {
     let at = Timestamp(1_764_000_000_000);
     let mut petition = Petition::create(
         None,
         &NewPetition {
-            club: DocumentId::random(),
+            club: by.club_document,
             title: "Free the journalists".into(),
             text: "We call for the release of every jailed journalist.".into(),
             deadline: None,
@@ -81,7 +81,7 @@ fn petition_with_a_signature() -> Automerge {
             email: Some("asha@example.org".into()),
             phone: Some("+44 7700 900123".into()),
             at,
-            collector: MemberId::new_v7(at),
+            collector: by.member,
             event: None,
             source: SignatureSource::Device,
             comment: None,

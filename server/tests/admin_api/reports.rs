@@ -6,20 +6,22 @@ use super::*;
 async fn reports_are_exported_as_csv_from_what_devices_synced() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(dir.path(), &[]);
-    let kim = server.token_for("Coordinator Kim");
-    let lee = server.token_for("Volunteer Lee");
+    let kim_phone = server.joined("Coordinator Kim");
+    let kim = kim_phone.token.clone();
+    let lee_phone = server.joined("Volunteer Lee");
+    let lee = lee_phone.token.clone();
 
     // 1. Lee's phone syncs a street collection with two card donations, and a petition.
     let collection = DocumentId::random();
     let petition = DocumentId::random();
-    let mut doc = new_collection("High Street Saturday");
-    record_donation(&mut doc, 500);
-    record_donation(&mut doc, 1000);
+    let mut doc = new_collection(&lee_phone, "High Street Saturday");
+    record_donation(&mut doc, &lee_phone, 500);
+    record_donation(&mut doc, &lee_phone, 1000);
     let mut phone = connect(&server.ws_url(Some(&lee)))
         .await
         .expect("Lee connects");
     phone.docs.insert(collection, doc);
-    phone.docs.insert(petition, petition_with_a_signature());
+    phone.docs.insert(petition, petition_with_a_signature(&lee_phone));
     phone.sync(QUIET, LIMIT).await;
     assert_eq!(phone.seen.closed, None);
 

@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::http::http;
+use super::records::Joined;
 
 /// The `clubsync-server` binary under test.
 ///
@@ -160,9 +161,14 @@ impl ServerProcess {
 
     /// Redeems the demo invite of `person` and returns the device token.
     pub fn token_for(&self, person: &str) -> String {
+        self.joined(person).token
+    }
+
+    /// Redeems the demo invite of `person`: the new device's token and who it writes as.
+    pub fn joined(&self, person: &str) -> Joined {
         let (status, body) = self.join(&self.invites[person], person);
         assert_eq!(status, 200, "joining as {person}: {body}");
-        body["token"].as_str().expect("a token").to_owned()
+        Joined::from_answer(&body)
     }
 
     /// Creates another club (in Korea, accounts in KRW) with the admin CLI and returns a

@@ -9,15 +9,15 @@ async fn a_collection_samod_creates_is_read_by_a_clubsync_device_through_core() 
 
     // 1. A samod repo creates a clubsync street collection (built by clubsync-core), then
     //    records two donations in it, and waits until the server has said it holds them.
-    let (repo, dialer) = samod_client(&club, "Volunteer Lee").await;
+    let (repo, dialer, lee) = samod_client(&club, "Volunteer Lee").await;
     let handle = within(
         "samod creates the document",
-        repo.create(new_collection("High Street, 14 March")),
+        repo.create(new_collection(&lee, "High Street, 14 March")),
     )
     .await
     .expect("the repo runs");
-    samod_donation(&handle, 250);
-    samod_donation(&handle, 1000);
+    samod_donation(&handle, &lee, 250);
+    samod_donation(&handle, &lee, 1000);
     saved_on_server(&handle, &dialer).await;
 
     // 2. A clubsync device of another member reads it through the typed API.
@@ -47,18 +47,19 @@ async fn a_collection_a_clubsync_device_writes_is_found_and_read_by_samod() {
 
     // 1. A clubsync device records two donations; the server saves them.
     let doc = DocumentId::random();
-    let mut device = connect(&club.url("Volunteer Park"))
+    let (park, url) = club.device("Volunteer Park");
+    let mut device = connect(&url)
         .await
         .expect("connects");
-    let mut collection = new_collection("Station Entrance");
-    record_donation(&mut collection, 250);
-    record_donation(&mut collection, 1999);
+    let mut collection = new_collection(&park, "Station Entrance");
+    record_donation(&mut collection, &park, 250);
+    record_donation(&mut collection, &park, 1999);
     device.docs.insert(doc, collection);
     device.sync(QUIET, LIMIT).await;
     assert!(device.all_saved_on_server(doc));
 
     // 2. A samod repo of another member finds it and reads the same records.
-    let (repo, dialer) = samod_client(&club, "Volunteer Lee").await;
+    let (repo, dialer, lee) = samod_client(&club, "Volunteer Lee").await;
     let handle = within("samod finds the document", repo.find(samod_id(doc)))
         .await
         .expect("the repo runs")
@@ -78,7 +79,7 @@ async fn a_collection_a_clubsync_device_writes_is_found_and_read_by_samod() {
     });
 
     // 3. samod adds a donation; the clubsync device receives it.
-    samod_donation(&handle, 500);
+    samod_donation(&handle, &lee, 500);
     saved_on_server(&handle, &dialer).await;
     device.sync(QUIET, LIMIT).await;
     assert_eq!(device.seen.closed, None);

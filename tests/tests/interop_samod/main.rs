@@ -24,7 +24,7 @@ use automerge::{Automerge, ChangeHash};
 use clubsync_core::collection::StreetCollection;
 use clubsync_core::document::TypedDocument;
 use clubsync_protocol::DocumentId;
-use common::records::{amounts, donations, new_collection, record_donation};
+use common::records::{Joined, amounts, donations, new_collection, record_donation};
 use common::{LIMIT, QUIET, ServerProcess, connect};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -62,6 +62,13 @@ impl DemoClub {
     fn url(&self, person: &str) -> String {
         self.server.ws_url(Some(&self.server.token_for(person)))
     }
+
+    /// A new device of `person` (redeems `person`'s demo invite) and its websocket URL.
+    fn device(&self, person: &str) -> (Joined, String) {
+        let joined = self.server.joined(person);
+        let url = self.server.ws_url(Some(&joined.token));
+        (joined, url)
+    }
 }
 
 /// Reconnection quickly after a cut, and never giving up (the tests bound every wait).
@@ -92,10 +99,11 @@ async fn dial(repo: &Repo, url: &str) -> DialerHandle {
 }
 
 /// A samod repo connected to the server as a new device of `person`.
-async fn samod_client(club: &DemoClub, person: &str) -> (Repo, DialerHandle) {
+async fn samod_client(club: &DemoClub, person: &str) -> (Repo, DialerHandle, Joined) {
     let repo = new_repo().await;
-    let dialer = dial(&repo, &club.url(person)).await;
-    (repo, dialer)
+    let (joined, url) = club.device(person);
+    let dialer = dial(&repo, &url).await;
+    (repo, dialer, joined)
 }
 
 /// Waits until the server has said it holds every change of `handle` (the server sends heads
@@ -111,10 +119,10 @@ async fn saved_on_server(handle: &DocHandle, dialer: &DialerHandle) {
 
 /// Records a card donation in a samod document through `clubsync-core` (on a copy, whose new
 /// change is then merged into samod's document, so samod sees an ordinary local change).
-fn samod_donation(handle: &DocHandle, pence: i64) {
+fn samod_donation(handle: &DocHandle, by: &Joined, pence: i64) {
     handle.with_document(|doc| {
         let mut copy = doc.clone();
-        record_donation(&mut copy, pence);
+        record_donation(&mut copy, by, pence);
         doc.merge(&mut copy).expect("the new change merges");
     });
 }

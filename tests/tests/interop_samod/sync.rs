@@ -8,16 +8,16 @@ async fn two_samod_clients_one_of_them_offline_converge_through_the_server() {
     let club = DemoClub::start(dir.path());
 
     // A creates a collection with one donation; B finds it through the server.
-    let (repo_a, dialer_a) = samod_client(&club, "Volunteer Lee").await;
+    let (repo_a, dialer_a, lee) = samod_client(&club, "Volunteer Lee").await;
     let a = within(
         "samod creates the document",
-        repo_a.create(new_collection("Market Square")),
+        repo_a.create(new_collection(&lee, "Market Square")),
     )
     .await
     .expect("the repo runs");
-    samod_donation(&a, 100);
+    samod_donation(&a, &lee, 100);
     saved_on_server(&a, &dialer_a).await;
-    let url_b = club.url("Volunteer Park");
+    let (park, url_b) = club.device("Volunteer Park");
     let repo_b = new_repo().await;
     let dialer_b = dial(&repo_b, &url_b).await;
     let b = within("B finds the document", repo_b.find(a.document_id().clone()))
@@ -43,10 +43,10 @@ async fn two_samod_clients_one_of_them_offline_converge_through_the_server() {
         }
     })
     .await;
-    samod_donation(&b, 201);
-    samod_donation(&b, 202);
-    samod_donation(&a, 301);
-    samod_donation(&a, 302);
+    samod_donation(&b, &park, 201);
+    samod_donation(&b, &park, 202);
+    samod_donation(&a, &lee, 301);
+    samod_donation(&a, &lee, 302);
     saved_on_server(&a, &dialer_a).await;
     // While B was offline each saw only its own new donations: the edits are concurrent.
     assert_eq!(samod_amounts(&a), BTreeSet::from([100, 301, 302]));
@@ -82,14 +82,14 @@ async fn two_samod_clients_one_of_them_offline_converge_through_the_server() {
 async fn samod_clients_without_access_get_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let club = DemoClub::start(dir.path());
-    let (repo, dialer) = samod_client(&club, "Volunteer Lee").await;
+    let (repo, dialer, lee) = samod_client(&club, "Volunteer Lee").await;
     let handle = within(
         "samod creates the document",
-        repo.create(new_collection("Closed Door")),
+        repo.create(new_collection(&lee, "Closed Door")),
     )
     .await
     .expect("the repo runs");
-    samod_donation(&handle, 500);
+    samod_donation(&handle, &lee, 500);
     saved_on_server(&handle, &dialer).await;
     let doc = handle.document_id().clone();
 

@@ -6,12 +6,16 @@ use super::*;
 /// The same data as the devices', merged by automerge alone: a base collection forked once per
 /// device, N donations recorded on each fork through core (one change each), then every fork
 /// merged into one hub, then the hub merged back into every fork. Checks the result as the
-/// devices are checked.
+/// devices are checked. `device_ids` are the devices' ids, in order, which their donations
+/// name here too, so the floor merges the same data.
 pub(super) fn floor(
-    devices: usize,
+    device_ids: &[String],
     donations: usize,
     expected_total: i64,
 ) -> anyhow::Result<Floor> {
+    let devices = device_ids.len();
+    // No server sees these documents (they are merged in this process alone), so the club
+    // they name needs to be no real club.
     let new = NewCollection {
         club: DocumentId::random(),
         title: "Converge".into(),
@@ -20,12 +24,12 @@ pub(super) fn floor(
     let base = StreetCollection::create(None, &new, clubsync_client::now())
         .map_err(|e| anyhow!("cannot create the collection: {e}"))?;
     let mut replicas: Vec<Automerge> = Vec::with_capacity(devices);
-    for i in 0..devices {
+    for (i, device) in device_ids.iter().enumerate() {
         let mut c = StreetCollection::from_automerge(base.automerge().fork())
             .map_err(|e| anyhow!("a fork: {e}"))?;
         let collector = MemberId::new_v7(clubsync_client::now());
         for k in 0..donations {
-            c.record_donation(&donation(i, k, donations, collector)?)
+            c.record_donation(&donation(i, k, donations, collector, device)?)
                 .map_err(|e| anyhow!("a donation: {e}"))?;
         }
         replicas.push(std::mem::take(c.automerge_mut()));
@@ -60,12 +64,14 @@ pub(super) fn floor(
 }
 
 /// Donation `k` of device `i`: a card donation whose amount (1.00 to 10.99) depends on both, so
-/// the total checks that each was counted exactly once.
+/// the total checks that each was counted exactly once. `device` is the id of the device that
+/// records it (`Membership::device_id`): the server refuses a new record naming another device.
 pub(super) fn donation(
     i: usize,
     k: usize,
     per_device: usize,
     collector: MemberId,
+    device: &str,
 ) -> anyhow::Result<NewDonation> {
     let at: Timestamp = clubsync_client::now();
     Ok(NewDonation {
@@ -74,7 +80,7 @@ pub(super) fn donation(
         amount: Money::new(100 + ((i * per_device + k) % 1000) as i64, gbp()?),
         at,
         collector,
-        device: format!("converge device {i}"),
+        device: device.to_owned(),
         note: None,
     })
 }

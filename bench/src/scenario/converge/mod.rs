@@ -162,7 +162,7 @@ pub async fn run(bin: &Path, devices: usize, donations: usize) -> anyhow::Result
             .member_id
             .unwrap_or_else(|| MemberId::new_v7(clubsync_client::now()));
         let new: Vec<NewDonation> = (0..donations)
-            .map(|k| donation(i, k, donations, collector))
+            .map(|k| donation(i, k, donations, collector, &device.membership.device_id))
             .collect::<anyhow::Result<_>>()?;
         expected_total += new.iter().map(|d| d.amount.minor).sum::<i64>();
         device
@@ -230,7 +230,11 @@ pub async fn run(bin: &Path, devices: usize, donations: usize) -> anyhow::Result
 
     // 6. The floor, in this process, with nothing else running.
     eprintln!("the floor: the same merge with automerge alone...");
-    let floor = tokio::task::spawn_blocking(move || floor(devices, donations, expected_total))
+    let device_ids: Vec<String> = fleet
+        .iter()
+        .map(|d| d.membership.device_id.clone())
+        .collect();
+    let floor = tokio::task::spawn_blocking(move || floor(&device_ids, donations, expected_total))
         .await
         .context("the floor's thread")??;
     let floor_total = floor.merge_in + floor.merge_out;
