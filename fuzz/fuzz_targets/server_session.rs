@@ -107,6 +107,7 @@ impl Hosted {
             HostLimits {
                 max_document_bytes: 1 << 22,
             },
+            Default::default(),
         );
         Self {
             host,

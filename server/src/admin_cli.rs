@@ -312,7 +312,7 @@ fn create_club(
     let documents = SharedStore::open(data_dir)
         .with_context(|| format!("cannot open the document store in {}", data_dir.display()))?;
     documents
-        .commit(&[(document, bytes)])
+        .commit(&[(document, bytes)], &[])
         .context("cannot store the new club document")?;
     let club = identity.create_club(&profile.name, document, now_ms)?;
     writeln!(out, "Created club {:?}.", profile.name)?;

@@ -66,7 +66,7 @@ pub fn set_up(
         Some(club) => club.id,
         None => {
             let (document, bytes) = demo_club_document(now)?;
-            storage.commit(&[(document, bytes)])?;
+            storage.commit(&[(document, bytes)], &[])?;
             identity.create_club(DEMO_CLUB, document, now)?
         }
     };

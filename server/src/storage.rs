@@ -7,8 +7,10 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use automerge::Automerge;
-use clubsync_core::store::{Compaction, DocumentStore, SqliteStore, StoreError, StoredSize};
+use automerge::{ActorId, Automerge};
+use clubsync_core::store::{
+    Compaction, DocumentStore, Provenance, SqliteStore, StoreError, StoredSize,
+};
 use clubsync_protocol::DocumentId;
 
 /// The file of the document store inside the data directory.
@@ -39,9 +41,24 @@ impl SharedStore {
         self.lock().load(document)
     }
 
-    /// Commits chunks of several documents in one transaction: all or nothing.
-    pub fn commit(&self, batch: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError> {
-        self.lock().commit_batch(batch)
+    /// Commits chunks of several documents, and the provenance of the changes devices sent,
+    /// in one transaction: all or nothing.
+    pub fn commit(
+        &self,
+        batch: &[(DocumentId, Vec<u8>)],
+        provenance: &[Provenance],
+    ) -> Result<(), StoreError> {
+        self.lock().commit_traced(batch, provenance)
+    }
+
+    /// Where each stored change of a document came from, oldest first.
+    pub fn provenance(&self, document: &DocumentId) -> Result<Vec<Provenance>, StoreError> {
+        self.lock().provenance(document)
+    }
+
+    /// Every Automerge actor bound to a device.
+    pub fn actor_devices(&self) -> Result<Vec<(ActorId, String)>, StoreError> {
+        self.lock().actor_devices()
     }
 
     /// How much of a document is stored (bytes, and chunks waiting for compaction).

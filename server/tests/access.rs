@@ -100,15 +100,11 @@ async fn ephemeral_messages_reach_the_club_and_no_one_else() {
     let server = ServerProcess::start(dir.path(), &[]);
     let collection = DocumentId::random();
     let lee = server.joined("Volunteer Lee");
-    let mut a = connect(&server.ws_url(Some(&lee.token)))
-        .await
-        .expect("a");
+    let mut a = connect(&server.ws_url(Some(&lee.token))).await.expect("a");
     a.docs.insert(collection, new_collection(&lee, "Presence"));
     a.sync(QUIET, LIMIT).await;
     let park = server.joined("Volunteer Park");
-    let mut b = connect(&server.ws_url(Some(&park.token)))
-        .await
-        .expect("b");
+    let mut b = connect(&server.ws_url(Some(&park.token))).await.expect("b");
     b.want(collection);
     b.sync(QUIET, LIMIT).await;
 

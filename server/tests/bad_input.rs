@@ -144,7 +144,11 @@ async fn every_bad_input_gets_its_own_error_and_nothing_is_lost() {
         }
 
         // Meanwhile the collector records one more donation, which syncs as usual.
-        record_donation(collector.docs.get_mut(&collection).expect("held"), &park, 100);
+        record_donation(
+            collector.docs.get_mut(&collection).expect("held"),
+            &park,
+            100,
+        );
         collector.sync(QUIET, LIMIT).await;
         assert_eq!(
             collector.seen.closed, None,

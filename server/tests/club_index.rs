@@ -84,7 +84,9 @@ async fn a_new_document_is_listed_in_its_club_document_for_every_device() {
         let mut phone_c = connect(&server.ws_url(Some(&stranger.token)))
             .await
             .expect("Seo connects");
-        phone_c.docs.insert(theirs, new_collection(&stranger, "Myeongdong"));
+        phone_c
+            .docs
+            .insert(theirs, new_collection(&stranger, "Myeongdong"));
         phone_c.want(stranger.club_document);
         let their_index = index_listing(&mut phone_c, stranger.club_document, theirs).await;
         assert_eq!(
@@ -164,7 +166,10 @@ async fn a_registered_document_missing_from_the_index_is_listed_when_the_club_do
             .expect("registered");
         let storage = SharedStore::open(dir.path()).expect("document store");
         storage
-            .commit(&[(orphan, new_collection(&lee, "Market Square").save())])
+            .commit(
+                &[(orphan, new_collection(&lee, "Market Square").save())],
+                &[],
+            )
             .expect("stored");
     }
 

@@ -50,7 +50,9 @@ async fn acknowledged_changes_survive_sigkill() {
                 "round {round}: acknowledged donations lost: {missing:?}"
             );
         } else {
-            reader.docs.insert(collection, new_collection(&tokens[2], "Crash test"));
+            reader
+                .docs
+                .insert(collection, new_collection(&tokens[2], "Crash test"));
             reader.sync(QUIET, Duration::from_secs(20)).await;
         }
 

@@ -129,7 +129,9 @@ async fn a_stopped_server_leaves_its_documents_compacted_for_a_fast_load() {
         .await
         .expect("connects");
     let collection = DocumentId::random();
-    phone.docs.insert(collection, new_collection(&lee, "Compacted"));
+    phone
+        .docs
+        .insert(collection, new_collection(&lee, "Compacted"));
     phone.sync(QUIET, LIMIT).await;
     // Three more syncs, each bringing one donation: the server stores a chunk for each.
     for pence in [101, 102, 103] {

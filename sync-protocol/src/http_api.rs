@@ -146,6 +146,38 @@ pub struct JoinResponse {
     pub member_name: Option<String>,
 }
 
+/// `GET /api/club/documents/{id}/audit[?record=PATH]`: where each change of a document came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditTrail {
+    /// The document.
+    pub document: String,
+    /// The changes devices sent, oldest first (those touching `record`, when it is given).
+    pub entries: Vec<AuditEntry>,
+}
+
+/// One change a device sent, as the server received and committed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// The change's hash (hex).
+    pub change: String,
+    /// Its Automerge actor (hex).
+    pub actor: String,
+    /// The device that sent it.
+    pub device: String,
+    /// That device's name, if the server still knows the device.
+    pub device_name: Option<String>,
+    /// The member the device belongs to.
+    pub member: String,
+    /// That member's name, if known.
+    pub member_name: Option<String>,
+    /// When the server received it (ISO 8601, UTC).
+    pub received_at: String,
+    /// The same, in milliseconds since the Unix epoch.
+    pub received_at_ms: i64,
+    /// The records it wrote or changed (`container/key`), or the root fields it set.
+    pub records: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

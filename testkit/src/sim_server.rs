@@ -232,6 +232,7 @@ impl Server {
             HostLimits {
                 max_document_bytes: u64::MAX,
             },
+            Default::default(),
         );
         if self.break_durability {
             host.acknowledge_before_commit();

@@ -74,6 +74,9 @@ pub enum Rule {
     TextFrozen,
     /// A new document is not a clubsync document, or names another club.
     NotAClubsyncDocument,
+    /// A change was made under an Automerge actor id another device owns (checked by the
+    /// server, which knows which device first used each actor).
+    ActorOfAnotherDevice,
 }
 
 impl Rule {
@@ -93,6 +96,7 @@ impl Rule {
             Self::SameCounterTwice => "same_counter_twice",
             Self::TextFrozen => "text_frozen",
             Self::NotAClubsyncDocument => "not_a_clubsync_document",
+            Self::ActorOfAnotherDevice => "actor_of_another_device",
         }
     }
 
@@ -112,6 +116,7 @@ impl Rule {
             Self::SameCounterTwice => "a count needs two different counters",
             Self::TextFrozen => "a petition's text is frozen once it has a signature",
             Self::NotAClubsyncDocument => "new documents must be clubsync documents of your club",
+            Self::ActorOfAnotherDevice => "each device writes under its own actor ids",
         }
     }
 }
@@ -158,10 +163,33 @@ impl std::error::Error for Refusal {}
 pub struct Checked {
     /// The records the changes wrote or touched, as `container/key`, sorted.
     pub records: Vec<String>,
+    /// The changes, in the order they were applied.
+    pub changes: Vec<CheckedChange>,
+}
+
+impl Checked {
     /// The actors of the changes, each once.
-    pub actors: Vec<ActorId>,
-    /// The changes checked.
-    pub changes: Vec<ChangeHash>,
+    pub fn actors(&self) -> Vec<ActorId> {
+        let mut actors: Vec<ActorId> = Vec::new();
+        for change in &self.changes {
+            if !actors.contains(&change.actor) {
+                actors.push(change.actor.clone());
+            }
+        }
+        actors
+    }
+}
+
+/// One change that keeps the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedChange {
+    /// Its hash.
+    pub hash: ChangeHash,
+    /// Its actor.
+    pub actor: ActorId,
+    /// What its operations touched: `container/key` for a record, the root key for a root
+    /// field, a status or a plain value (`title`, `status`, `permit`), sorted.
+    pub records: Vec<String>,
 }
 
 /// Checks the changes of `doc` made since `before` (the heads before a batch was applied), all
@@ -192,7 +220,14 @@ pub fn check_changes(
     records.sort();
     Ok(Checked {
         records,
-        actors: written.actors,
-        changes: written.changes,
+        changes: written
+            .changes
+            .into_iter()
+            .map(|(hash, actor, records)| CheckedChange {
+                hash,
+                actor,
+                records: records.into_iter().collect(),
+            })
+            .collect(),
     })
 }

@@ -35,10 +35,9 @@ pub(crate) struct Written {
     pub records: BTreeMap<(String, String), Touch>,
     /// Keys added to an add-only map of an existing record: (container, record, map, key).
     pub added: Vec<(String, String, String, String)>,
-    /// The actors of the changes, each once.
-    pub actors: Vec<ActorId>,
-    /// The changes.
-    pub changes: Vec<ChangeHash>,
+    /// Each change, its actor, and the records its operations touched (`container/key`, or
+    /// the root key for root fields, statuses and plain values), in the order applied.
+    pub changes: Vec<(ChangeHash, ActorId, BTreeSet<String>)>,
 }
 
 /// One step of a path: a map key, or a position in a list or text.
@@ -110,16 +109,10 @@ pub(crate) fn walk(
             .entry(change.actor_id().clone())
             .or_default()
             .push((start, start + change.len() as u64));
-        written.changes.push(change.hash());
-        if !written.actors.contains(change.actor_id()) {
-            written.actors.push(change.actor_id().clone());
-        }
-    }
-    if written.whole {
-        return Ok(written);
     }
     let mut paths: HashMap<ObjId, Vec<(ObjId, Prop)>> = HashMap::new();
     for change in &changes {
+        let mut touched = BTreeSet::new();
         let expanded = change.decode();
         for op in &expanded.operations {
             let obj = match &op.obj {
@@ -147,10 +140,27 @@ pub(crate) fn walk(
                 legacy::Key::Seq(_) => Step::Seq,
             });
             place.holders.push(obj);
-            allow(doc, shape, &made, &place, op, &mut written)?;
+            touched.insert(record_of(shape, &place));
+            if !written.whole {
+                allow(doc, shape, &made, &place, op, &mut written)?;
+            }
         }
+        written
+            .changes
+            .push((change.hash(), change.actor_id().clone(), touched));
     }
     Ok(written)
+}
+
+/// The record an operation at `place` belongs to, for the audit trail.
+fn record_of(shape: &Shape, place: &Place) -> String {
+    let top = place.key(0);
+    match shape.container(top).map(|c| c.entries) {
+        Some(Entries::Records { .. }) if place.steps.len() >= 2 => {
+            format!("{top}/{}", place.key(1))
+        }
+        _ => top.to_owned(),
+    }
 }
 
 fn step(prop: &Prop) -> Step {

@@ -13,8 +13,8 @@ mod provenance;
 mod schema;
 mod sqlite;
 
-use automerge::{ActorId, Automerge};
 use automerge::sync::State;
+use automerge::{ActorId, Automerge};
 use clubsync_protocol::ids::{DocumentId, StorageId};
 
 pub use error::StoreError;

@@ -58,7 +58,10 @@ pub(crate) fn write(conn: &Connection, rows: &[Provenance]) -> Result<(), StoreE
 }
 
 /// Every provenance row of a document, oldest first.
-pub(crate) fn of_document(conn: &Connection, id: &DocumentId) -> Result<Vec<Provenance>, StoreError> {
+pub(crate) fn of_document(
+    conn: &Connection,
+    id: &DocumentId,
+) -> Result<Vec<Provenance>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT change_hash, actor, device, member, received_at, records FROM change_audit
          WHERE doc_id = ?1 ORDER BY received_at, rowid",
@@ -76,8 +79,9 @@ pub(crate) fn of_document(conn: &Connection, id: &DocumentId) -> Result<Vec<Prov
     let mut out = Vec::new();
     for row in rows {
         let (change, actor, device, member, received_at, records) = row?;
-        let change = ChangeHash::try_from(change.as_slice())
-            .map_err(|_| StoreError::Corrupt("a change hash in change_audit is not 32 bytes".into()))?;
+        let change = ChangeHash::try_from(change.as_slice()).map_err(|_| {
+            StoreError::Corrupt("a change hash in change_audit is not 32 bytes".into())
+        })?;
         out.push(Provenance {
             document: *id,
             change,
@@ -94,7 +98,9 @@ pub(crate) fn of_document(conn: &Connection, id: &DocumentId) -> Result<Vec<Prov
 /// Every actor bound to a device.
 pub(crate) fn actors(conn: &Connection) -> Result<Vec<(ActorId, String)>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT actor, device FROM actors")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+    })?;
     rows.map(|row| {
         let (actor, device) = row?;
         Ok((ActorId::from(actor), device))

@@ -17,6 +17,7 @@
 //! | POST | `/api/club/invites` | `{role, name, ttl_hours?}` -> 201 with the one-time code |
 //! | DELETE | `/api/club/invites/{id}` | withdraws an unused invite |
 //! | GET | `/api/club/documents` | the registry of the club's documents, with report links |
+//! | GET | `/api/club/documents/{id}/audit[?record=PATH]` | which device and member sent each change |
 //! | GET | `/api/club/reports/{report}.csv?document=<id>` | a report of `clubsync-core` as CSV |
 //!
 //! The reports are `tin-count-sheet`, `reconciliation` and `totals` (of a street collection;
@@ -33,6 +34,7 @@
 //! Reports read the document store, never a loaded document's memory: the store holds every
 //! committed change, and nothing uncommitted may leave the server (the durability rule).
 
+mod audit;
 pub mod auth;
 mod club;
 mod devices;
@@ -54,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(club::info))
         .route("/members", get(club::members))
         .route("/documents", get(club::documents))
+        .route("/documents/{id}/audit", get(audit::trail))
         .route("/devices", get(devices::list))
         .route("/devices/{id}/revoke", post(devices::revoke))
         .route("/invites", get(invites::list).post(invites::create))
@@ -70,7 +73,7 @@ async fn unknown_path() -> ApiError {
         ErrorCode::NotFound,
         "no such admin endpoint; see the list in the server's documentation (/api/club, \
          /api/club/members, /api/club/devices, /api/club/invites, /api/club/documents, \
-         /api/club/reports/REPORT.csv)",
+         /api/club/documents/ID/audit, /api/club/reports/REPORT.csv)",
     )
 }
 

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, warn};
 
+use super::actor_book::ActorBook;
 use super::command::{ClubEdit, DocCommand};
 use super::committer::Committer;
 use super::effects::HostLimits;
@@ -56,6 +57,7 @@ pub(crate) struct ActorEnv {
     pub committer: Committer,
     pub idle_unload: Duration,
     pub limits: HostLimits,
+    pub actors: Arc<ActorBook>,
     pub shutdown: CancellationToken,
 }
 
@@ -71,7 +73,7 @@ pub(crate) async fn run(
         Ok(loaded) => {
             let mut shell = Shell {
                 id,
-                host: DocumentHost::new(id, loaded, env.limits),
+                host: DocumentHost::new(id, loaded, env.limits, env.actors.clone()),
                 outboxes: HashMap::new(),
                 env: env.clone(),
                 mail: mail.clone(),
@@ -230,7 +232,12 @@ impl Shell {
                 })
             } else if let Some(commit) = effects.commit.take() {
                 let chunks = commit.chunks.into_iter().map(|c| (self.id, c)).collect();
-                match self.env.committer.commit(chunks, commit.change_count).await {
+                match self
+                    .env
+                    .committer
+                    .commit(chunks, commit.change_count, commit.provenance)
+                    .await
+                {
                     Ok(()) => Input::Committed,
                     Err(reason) => Input::CommitFailed(reason),
                 }

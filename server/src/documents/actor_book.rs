@@ -106,6 +106,9 @@ mod tests {
             (ActorId::random(), "not a device".into()),
         ]);
         assert_eq!(book.len(), 1);
-        assert_eq!(book.claim(&[a.clone()], device(2)), Err((a, device(1))));
+        assert_eq!(
+            book.claim(std::slice::from_ref(&a), device(2)),
+            Err((a, device(1)))
+        );
     }
 }

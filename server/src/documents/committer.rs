@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use clubsync_core::store::Provenance;
 use clubsync_protocol::DocumentId;
 use tokio::sync::{mpsc, oneshot};
 
@@ -18,6 +19,7 @@ use crate::storage::SharedStore;
 /// One actor's changes, and where to say whether they are committed.
 struct Job {
     chunks: Vec<(DocumentId, Vec<u8>)>,
+    provenance: Vec<Provenance>,
     change_count: u64,
     done: oneshot::Sender<Result<(), String>>,
 }
@@ -39,17 +41,21 @@ impl Committer {
                     waiting.push(job);
                 }
                 let mut chunks = Vec::new();
+                let mut provenance = Vec::new();
                 let mut changes = 0;
                 let mut replies = Vec::with_capacity(waiting.len());
                 for job in waiting {
                     chunks.extend(job.chunks);
+                    provenance.extend(job.provenance);
                     changes += job.change_count;
                     replies.push(job.done);
                 }
                 let storage = storage.clone();
                 let started = Instant::now();
                 let result =
-                    match tokio::task::spawn_blocking(move || storage.commit(&chunks)).await {
+                    match tokio::task::spawn_blocking(move || storage.commit(&chunks, &provenance))
+                        .await
+                    {
                         Ok(Ok(())) => {
                             metrics.committed(changes, started.elapsed().as_micros() as u64);
                             Ok(())
@@ -65,16 +71,19 @@ impl Committer {
         Self { jobs }
     }
 
-    /// Commits one actor's chunks, with whatever else is waiting; returns once they are on disk.
+    /// Commits one actor's chunks and their provenance, with whatever else is waiting; returns
+    /// once they are on disk.
     pub async fn commit(
         &self,
         chunks: Vec<(DocumentId, Vec<u8>)>,
         change_count: u64,
+        provenance: Vec<Provenance>,
     ) -> Result<(), String> {
         let (done, answer) = oneshot::channel();
         self.jobs
             .send(Job {
                 chunks,
+                provenance,
                 change_count,
                 done,
             })

@@ -7,7 +7,7 @@
 
 use automerge::Automerge;
 use clubsync_core::document::DocumentKind;
-use clubsync_core::store::StoredSize;
+use clubsync_core::store::{Provenance, StoredSize};
 
 use super::command::{ClubEdit, DocCommand};
 use super::peer::{ConnId, Outbound};
@@ -70,13 +70,16 @@ pub struct Registration {
     pub device: DeviceId,
 }
 
-/// Chunks to commit to storage, all or nothing.
+/// Chunks to commit to storage, all or nothing, with where the peers' changes came from.
 #[derive(Debug, Default)]
 pub struct Commit {
     /// The chunks, each one `Automerge::load_incremental` input.
     pub chunks: Vec<Vec<u8>>,
     /// How many changes they hold.
     pub change_count: u64,
+    /// One row per change a peer sent (the server's own edits have none), committed in the
+    /// same transaction as the chunks.
+    pub provenance: Vec<Provenance>,
 }
 
 /// An entry for the club's index of documents: send [`super::ClubEdit::Index`] with these to the

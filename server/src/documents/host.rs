@@ -13,14 +13,16 @@
 //! performs them in memory.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use automerge::Automerge;
 use clubsync_core::document::DocumentKind;
-use clubsync_core::store::StoredSize;
+use clubsync_core::store::{Provenance, StoredSize};
 use clubsync_protocol::{DocumentId, DocumentSync};
-use refusal::record_rules;
+use refusal::{provenance, record_rules};
 use tracing::{debug, error, warn};
 
+use super::actor_book::ActorBook;
 use super::club_edits::{self, title_of};
 use super::command::{ClubEdit, DocCommand};
 use super::effects::{Commit, Effects, HostLimits, IndexRequest, Input, Loaded, Registration};
@@ -58,6 +60,8 @@ struct Batch {
     /// The server's edits written into the batch.
     edited: Vec<ClubEdit>,
     now_ms: i64,
+    /// Where each peer change of the batch came from.
+    provenance: Vec<Provenance>,
     /// Bytes and chunks asked to be committed.
     commit_bytes: u64,
     commit_chunks: u64,
@@ -82,6 +86,8 @@ pub struct DocumentHost {
     stored: StoredSize,
     limits: HostLimits,
     step: Step,
+    /// Which device owns each actor id, shared with every other document's host.
+    actors: Arc<ActorBook>,
     /// Commands that arrived while the host waited for an answer; handled once it is ready.
     queued: Vec<DocCommand>,
     queued_at: i64,
@@ -92,7 +98,7 @@ pub struct DocumentHost {
 
 impl DocumentHost {
     /// The host of a document just loaded from storage.
-    pub fn new(id: DocumentId, loaded: Loaded, limits: HostLimits) -> Self {
+    pub fn new(id: DocumentId, loaded: Loaded, limits: HostLimits, actors: Arc<ActorBook>) -> Self {
         let registered = loaded.registered;
         Self {
             id,
@@ -107,6 +113,7 @@ impl DocumentHost {
             pending_edits: loaded.missing_edits,
             stored: loaded.size,
             limits,
+            actors,
             step: Step::Ready,
             queued: Vec::new(),
             queued_at: 0,
@@ -271,12 +278,18 @@ impl DocumentHost {
                             if receipt.changes.is_empty() {
                                 continue;
                             }
-                            if let Err(refusal) = record_rules(&self.doc, &before, &peer) {
-                                touched.remove(&conn);
-                                if !self.refuse_changes(conn, &peer, &before, &refusal, effects) {
-                                    reloading = true;
+                            match record_rules(&self.doc, &before, &peer, &self.actors) {
+                                Ok(checked) => batch
+                                    .provenance
+                                    .extend(provenance(self.id, &peer, now_ms, checked)),
+                                Err(refusal) => {
+                                    touched.remove(&conn);
+                                    if !self.refuse_changes(conn, &peer, &before, &refusal, effects)
+                                    {
+                                        reloading = true;
+                                    }
+                                    continue;
                                 }
-                                continue;
                             }
                             {
                                 batch.chunks.push(receipt.changes);
@@ -443,6 +456,7 @@ impl DocumentHost {
         effects.commit = Some(Commit {
             chunks: std::mem::take(&mut batch.chunks),
             change_count: batch.change_count as u64,
+            provenance: std::mem::take(&mut batch.provenance),
         });
         // Kept for their sizes and edits until the answer comes.
         self.step = Step::Committing(batch);

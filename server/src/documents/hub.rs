@@ -17,6 +17,9 @@ use tokio_util::task::TaskTracker;
 use super::actor::{self, ActorEnv, Delivery, Mail};
 use super::command::DocCommand;
 use super::committer::Committer;
+use tracing::error;
+
+use super::actor_book::ActorBook;
 use super::effects::HostLimits;
 use super::peer::Outbox;
 use crate::identity::IdentityStore;
@@ -48,6 +51,13 @@ impl DocumentHub {
         max_document_bytes: u64,
         shutdown: CancellationToken,
     ) -> Self {
+        let book = match storage.actor_devices() {
+            Ok(stored) => ActorBook::from_stored(stored),
+            Err(e) => {
+                error!(%e, "could not read which device owns each actor id; starting with none");
+                ActorBook::new()
+            }
+        };
         Self {
             inner: Arc::new(HubInner {
                 actors: Mutex::new(HashMap::new()),
@@ -58,6 +68,7 @@ impl DocumentHub {
                     metrics,
                     idle_unload,
                     limits: HostLimits { max_document_bytes },
+                    actors: Arc::new(book),
                     shutdown,
                 }),
                 tracker: TaskTracker::new(),

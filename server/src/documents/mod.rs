@@ -7,10 +7,12 @@
 //! - [`actor`]: the tokio shell that runs one host and performs its effects; [`hub`]: finds or
 //!   starts a document's actor and unloads idle ones; [`committer`]: one transaction for every
 //!   document waiting to commit; [`load`]: what a host starts from.
+//! - [`actor_book`]: which device owns each Automerge actor id, shared by every host.
 //! - [`peer`], [`command`], [`effects`]: the types between connections, hosts and shells;
 //!   [`club_edits`]: the server's own writes into a club document.
 
 pub(crate) mod actor;
+pub mod actor_book;
 pub mod club_edits;
 pub mod command;
 pub mod committer;
@@ -20,6 +22,7 @@ pub mod hub;
 pub(crate) mod load;
 pub mod peer;
 
+pub use actor_book::ActorBook;
 pub use command::{ClubEdit, DocCommand};
 pub use effects::{Commit, Effects, HostLimits, IndexRequest, Input, Loaded, Registration};
 pub use host::DocumentHost;

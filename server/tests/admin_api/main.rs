@@ -16,6 +16,7 @@ use common::{LIMIT, QUIET, ServerProcess, admin, connect, http, http_text, print
 use serde_json::{Value, json};
 
 mod access;
+mod audit;
 mod reports;
 
 /// `Authorization` header of a token.

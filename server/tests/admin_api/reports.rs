@@ -21,7 +21,9 @@ async fn reports_are_exported_as_csv_from_what_devices_synced() {
         .await
         .expect("Lee connects");
     phone.docs.insert(collection, doc);
-    phone.docs.insert(petition, petition_with_a_signature(&lee_phone));
+    phone
+        .docs
+        .insert(petition, petition_with_a_signature(&lee_phone));
     phone.sync(QUIET, LIMIT).await;
     assert_eq!(phone.seen.closed, None);
 

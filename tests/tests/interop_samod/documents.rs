@@ -48,9 +48,7 @@ async fn a_collection_a_clubsync_device_writes_is_found_and_read_by_samod() {
     // 1. A clubsync device records two donations; the server saves them.
     let doc = DocumentId::random();
     let (park, url) = club.device("Volunteer Park");
-    let mut device = connect(&url)
-        .await
-        .expect("connects");
+    let mut device = connect(&url).await.expect("connects");
     let mut collection = new_collection(&park, "Station Entrance");
     record_donation(&mut collection, &park, 250);
     record_donation(&mut collection, &park, 1999);

@@ -5,9 +5,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::{Automerge, ChangeHash};
 use clubsync_core::document::DocumentKind;
-use clubsync_core::rules::{self, Refusal, Rule};
+use clubsync_core::rules::{self, Checked, Refusal, Rule};
+use clubsync_core::store::Provenance;
+use clubsync_protocol::DocumentId;
 use tracing::{error, warn};
 
+use super::super::actor_book::ActorBook;
 use super::super::effects::Effects;
 use super::super::peer::{ConnId, Outbound, PeerInfo};
 use super::DocumentHost;
@@ -59,27 +62,61 @@ impl DocumentHost {
     }
 }
 
-/// Core's record rules on the changes `peer` just sent (everything in `doc` since `before`).
-/// A document whose kind is not known yet is left to the registration, which refuses it as not
-/// a clubsync document (without closing the connection). A panic inside the checks is a
-/// refusal, never a crashed task.
+/// Core's record rules on the changes `peer` just sent (everything in `doc` since `before`),
+/// then the actor ids they were made under, which must be the peer's own device's (claimed in
+/// `actors` on first use). A document whose kind is not known yet is left to the registration,
+/// which refuses it as not a clubsync document (without closing the connection). A panic inside
+/// the checks is a refusal, never a crashed task.
 pub(super) fn record_rules(
     doc: &Automerge,
     before: &[ChangeHash],
     peer: &PeerInfo,
-) -> Result<(), Refusal> {
+    actors: &ActorBook,
+) -> Result<Checked, Refusal> {
     if DocumentKind::of(doc).is_err() {
-        return Ok(());
+        return Ok(Checked::default());
     }
     let writer = peer.writer();
-    match catch_unwind(AssertUnwindSafe(|| {
+    let checked = match catch_unwind(AssertUnwindSafe(|| {
         rules::check_changes(doc, before, &writer)
     })) {
-        Ok(result) => result.map(|_| ()),
-        Err(_) => Err(Refusal::new(
-            "",
-            Rule::InvalidRecord,
-            "the changes could not be read",
-        )),
-    }
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(Refusal::new(
+                "",
+                Rule::InvalidRecord,
+                "the changes could not be read",
+            ));
+        }
+    };
+    actors
+        .claim(&checked.actors(), peer.device)
+        .map_err(|(actor, owner)| {
+            Refusal::new(
+                "",
+                Rule::ActorOfAnotherDevice,
+                format!("changes under actor {actor} belong to device {owner}"),
+            )
+        })?;
+    Ok(checked)
+}
+
+/// The provenance rows of the changes `peer` sent that kept the rules, received at `now_ms`.
+pub(super) fn provenance(
+    document: DocumentId,
+    peer: &PeerInfo,
+    now_ms: i64,
+    checked: Checked,
+) -> impl Iterator<Item = Provenance> + use<> {
+    let device = peer.device.to_string();
+    let member = peer.member.to_string();
+    checked.changes.into_iter().map(move |change| Provenance {
+        document,
+        change: change.hash,
+        actor: change.actor,
+        device: device.clone(),
+        member: member.clone(),
+        received_at: now_ms,
+        records: change.records,
+    })
 }

@@ -36,6 +36,7 @@ fn host(registered: Option<(ClubId, DocumentKind)>) -> DocumentHost {
         HostLimits {
             max_document_bytes: 1 << 20,
         },
+        Default::default(),
     )
 }
 
@@ -268,6 +269,7 @@ fn a_forged_deletion_is_rolled_back_and_refused_to_its_sender_alone() {
         HostLimits {
             max_document_bytes: 1 << 20,
         },
+        Default::default(),
     );
     let donations = |doc: &Automerge| {
         let (_, obj) = doc.get(ROOT, "donations").expect("read").expect("there");
@@ -330,7 +332,18 @@ fn a_forged_deletion_is_rolled_back_and_refused_to_its_sender_alone() {
         refusal.contains(&format!("donations/{donation}")) && refusal.contains("record_deleted"),
         "{refusal}"
     );
-    assert_eq!(effects.commit.expect("a commit").change_count, 1);
+    let commit = effects.commit.expect("a commit");
+    assert_eq!(commit.change_count, 1);
+    let [row] = &commit.provenance[..] else {
+        panic!("one provenance row: {:?}", commit.provenance)
+    };
+    assert_eq!(row.device, peer(1, 2).device.to_string());
+    assert_eq!(row.member, peer(1, 2).member.to_string());
+    assert_eq!(row.received_at, 3_000);
+    assert_eq!(
+        row.records,
+        vec!["donations/0194f1a2-7c3e-7d41-9b6e-2f0c4a1d5e77"]
+    );
     let effects = host.handle(Input::Committed);
     assert!(
         effects.frames.iter().all(|(c, _)| *c == 2),
@@ -343,4 +356,43 @@ fn a_forged_deletion_is_rolled_back_and_refused_to_its_sender_alone() {
         "the forged deletion is rolled back"
     );
     assert_eq!(kept.len(), 2, "the honest donation is kept");
+}
+
+#[test]
+fn a_change_under_another_devices_actor_is_refused() {
+    use automerge::ActorId;
+    let (stored, _) = stored_collection();
+    let mut host = DocumentHost::new(
+        DOC,
+        Loaded {
+            doc: stored.clone(),
+            registered: Some((club(1), DocumentKind::StreetCollection)),
+            ..Loaded::default()
+        },
+        HostLimits {
+            max_document_bytes: 1 << 20,
+        },
+        Default::default(),
+    );
+    // Phone 2 writes under its actor; the server now knows that actor is phone 2's.
+    let actor = ActorId::random();
+    let mut phone = stored.fork();
+    phone.set_actor(actor.clone());
+    let mut tx = phone.transaction();
+    tx.put(ROOT, "title", "High Street, morning").expect("put");
+    tx.commit();
+    let effects = host.handle(sync_from(2, peer(1, 2), message_with_last_change(&phone)));
+    assert!(effects.refused.is_empty(), "{:?}", effects.frames);
+    let _ = host.handle(Input::Committed);
+    // Phone 3 sends the next change of that actor, as if it were phone 2's.
+    let mut forger = phone.fork();
+    forger.set_actor(actor);
+    let mut tx = forger.transaction();
+    tx.put(ROOT, "title", "Forged").expect("put");
+    tx.commit();
+    let effects = host.handle(sync_from(3, peer(1, 3), message_with_last_change(&forger)));
+    assert_eq!(effects.refused, vec!["actor_of_another_device"]);
+    assert!(effects.commit.is_none());
+    assert!(effects.frames.iter().any(|(c, f)| *c == 3
+        && matches!(f, Outbound::Refuse(text) if text.contains("actor_of_another_device"))));
 }
