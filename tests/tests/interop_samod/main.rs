@@ -33,6 +33,7 @@ use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod documents;
+mod forgery;
 mod sync;
 
 /// The bound on every wait of these tests.

@@ -8,6 +8,8 @@
 //! 4. Ephemeral messages pass between two JS clients of one club, not to another club's.
 //! 5. A JS client that also holds a document clubsync does not store (`repo.create()` with no
 //!    initial value) keeps syncing its club records.
+//! 6. A JS client with a volunteer's token that deletes or rewrites donations is refused
+//!    (`forgery.rs`): nothing of the forgery is stored, and the other devices keep syncing.
 //!
 //! Needs `tests/interop/node_modules` (`./run-tests` runs `npm ci` there); fails without it
 //! unless `CLUBSYNC_SKIP_JS=1`.
@@ -25,6 +27,8 @@ use clubsync_tests::node::{self, js_enabled, run_ok};
 use common::records::{Joined, new_collection, record_donation};
 use common::{LIMIT, QUIET, ServerProcess, admin, connect};
 use serde_json::Value;
+
+mod forgery;
 
 /// A running server with the demo club, each demo invite redeemed once (an invite connects
 /// one device).
