@@ -214,14 +214,14 @@ enum Scenario {
 
     /// S3: reconnect storm, both servers. Target: at least 3x faster than the reference.
     ///
-    /// A device puts a street collection on the server. D devices (default 200; --smoke: 4)
-    /// each hold a copy of it with N donations recorded offline (default 500; --smoke: 10;
-    /// each its own change, made in this process for each server: the same amounts, in that
-    /// server's club, naming the device that sends it). All D connect at the same moment and sync. Measured from that moment: the time until the
-    /// server has every change (every device has been sent heads that include its own last
-    /// change; for clubsync-server that means committed) and the time until every device
-    /// has converged (its heads are the D devices' last changes: it holds all D x N
-    /// donations). Each device holds the whole collection in memory at the end, so the
+    /// A device puts a street collection on the server. D devices (default 200; --smoke: 4) each
+    /// hold a copy of it with N donations recorded offline (default 500; --smoke: 10; each its own
+    /// change, made in this process for each server: the same amounts, in that server's club,
+    /// naming the device that sends it). All D connect at the same moment and sync. Measured from
+    /// that moment: the time until the server has every change (every device has been sent heads
+    /// that include its own last change; for clubsync-server that means committed) and the time
+    /// until every device has converged (its heads are the D devices' last changes: it holds
+    /// all D x N donations). Each device holds the whole collection in memory at the end, so the
     /// bench needs about D x (D x N) donations of memory.
     #[command(verbatim_doc_comment)]
     Storm {
@@ -239,15 +239,15 @@ enum Scenario {
     /// S4: a new device pulls a large collection, both servers. Target: at least 3x faster
     /// than the reference.
     ///
-    /// Setup: a street collection of N donations (default 100,000; --smoke: 300; one change
-    /// each, made in this process for each server: the same amounts, in that server's club,
-    /// naming the device that uploads it) is put on each server by one device in batches (default 2,000; --smoke: 100), each synced before the next,
-    /// as a collecting phone would over time. Both servers then run side by side; the pulls
-    /// alternate between them (one at a time). A pull: a new device connects, asks for the
-    /// collection (`request`) and syncs until it holds the server's heads; the figure is the
-    /// time from connecting to that. P pulls each (default 3; --smoke: 1) with the
-    /// document loaded in the server, then P pulls each right after a restart of the server
-    /// (SIGTERM, then started again on the same data directory). Prints the medians.
+    /// Setup: a street collection of N donations (default 100,000; --smoke: 300; one change each,
+    /// made in this process for each server: the same amounts, in that server's club, naming the
+    /// device that uploads it) is put on each server by one device in batches (default 2,000;
+    /// --smoke: 100), each synced before the next, as a collecting phone would over time. Both
+    /// servers then run side by side; the pulls alternate between them (one at a time). A pull: a
+    /// new device connects, asks for the collection (`request`) and syncs until it holds the
+    /// server's heads; the figure is the time from connecting to that. P pulls each (default 3;
+    /// --smoke: 1) with the document loaded in the server, then P pulls each right after a restart
+    /// of the server (SIGTERM, then started again on the same data directory). Prints the medians.
     #[command(verbatim_doc_comment)]
     Pull {
         /// How many donations the collection holds.
