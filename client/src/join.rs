@@ -1,13 +1,12 @@
 //! Redeeming an invite: `POST /api/join` over the same stream (and so the same TLS trust) the
 //! device syncs over, answered with the device's token and its club.
 
-use clubsync_protocol::http_api::{ErrorBody, JoinRequest, JoinResponse};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
+use clubsync_protocol::http_api::{JoinRequest, JoinResponse};
+use hyper::Method;
 
 use crate::address::{ServerAddress, Trust};
 use crate::error::ClientError;
+use crate::http;
 
 /// What the server answers a redeemed invite with.
 pub type Joined = JoinResponse;
@@ -19,51 +18,18 @@ pub async fn redeem_invite(
     invite: &str,
     device_name: &str,
 ) -> Result<Joined, ClientError> {
-    let stream = address.open(trust).await?;
-    let failed = |detail: String| ClientError::Unreachable {
-        address: address.to_string(),
-        detail,
-    };
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    let driver = tokio::spawn(connection);
     let body = serde_json::to_vec(&JoinRequest {
         invite: invite.trim().to_owned(),
         device_name: device_name.to_owned(),
     })
-    .map_err(|e| failed(e.to_string()))?;
-    let request = hyper::Request::post("/api/join")
-        .header(hyper::header::HOST, address.authority())
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| failed(e.to_string()))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| failed(e.to_string()))?
-        .to_bytes();
-    driver.abort();
-    if status.is_success() {
-        return serde_json::from_slice(&bytes)
-            .map_err(|e| ClientError::Connection(format!("the server's answer to join: {e}")));
+    .map_err(|e| ClientError::Connection(e.to_string()))?;
+    let (status, bytes) =
+        http::request(address, trust, Method::POST, "/api/join", None, Some(body)).await?;
+    if !status.is_success() {
+        return Err(http::refusal(status, &bytes));
     }
-    Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
-        Ok(refusal) => ClientError::Refused(format!("{} ({})", refusal.message, refusal.error)),
-        Err(_) => ClientError::Refused(format!(
-            "HTTP {status}: {}",
-            String::from_utf8_lossy(&bytes)
-                .chars()
-                .take(200)
-                .collect::<String>()
-        )),
-    })
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ClientError::Connection(format!("the server's answer to join: {e}")))
 }
 
 /// Redeems an invite and records the club on the device: what `clubsync join` does. The club's

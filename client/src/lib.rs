@@ -13,14 +13,17 @@
 //! - [`join`]: redeeming an invite for a device token.
 //! - [`engine`]: [`SyncEngine`], protocol "1" over the device store, with reconnects and
 //!   progress events.
+//! - [`club_api`]: the coordinators' API of the server (the audit trail).
 //! - [`error`]: [`ClientError`], each variant naming the problem and the fix.
 #![deny(missing_docs)]
 
 pub mod address;
 mod clock;
+pub mod club_api;
 pub mod engine;
 pub mod error;
 pub mod home;
+mod http;
 pub mod join;
 
 pub use address::{ServerAddress, Trust};

@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use clubsync_client::{DeviceHome, Membership};
 
+mod audit;
 mod collection;
 mod event;
 mod join;
@@ -66,6 +67,13 @@ enum Command {
     Event(event::EventCommand),
     /// Write a report as CSV, to a file or the screen.
     Report(report::ReportArgs),
+    /// Show who sent each change of a document, when, and which records it touched
+    /// (coordinators; asks the server)
+    ///
+    ///   clubsync audit "High Street"
+    ///   clubsync audit "High Street" --record donations/0194f1a2-7c3e-7d41-9b6e-2f0c4a1d5e77
+    #[command(verbatim_doc_comment)]
+    Audit(audit::AuditArgs),
 }
 
 impl Cli {
@@ -88,6 +96,7 @@ impl Cli {
             Command::Petition(c) => petition::run(&context, c),
             Command::Event(c) => event::run(&context, c),
             Command::Report(args) => report::run(&context, args),
+            Command::Audit(args) => audit::run(&context, args),
         }
     }
 }

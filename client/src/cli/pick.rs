@@ -97,13 +97,32 @@ pub fn document(
     resolve(&documents(home, membership)?, kind, query).map(|d| d.id)
 }
 
+/// The document of any kind that `query` names (as for [`document`]).
+pub fn any_document(
+    home: &DeviceHome,
+    membership: &Membership,
+    query: &str,
+) -> anyhow::Result<DocumentId> {
+    resolve_in(&documents(home, membership)?, None, query).map(|d| d.id)
+}
+
 /// [`document`] over a list already read.
 pub fn resolve<'a>(
     all: &'a [Listed],
     kind: DocumentKind,
     query: &str,
 ) -> anyhow::Result<&'a Listed> {
-    let (what, lister) = kind_name(kind);
+    resolve_in(all, Some(kind), query)
+}
+
+/// [`resolve`], of one kind or (`None`) of any.
+fn resolve_in<'a>(
+    all: &'a [Listed],
+    kind: Option<DocumentKind>,
+    query: &str,
+) -> anyhow::Result<&'a Listed> {
+    let (what, lister) = kind.map_or(("document", "clubsync status"), kind_name);
+    let of_kind = |d: &&Listed| kind.is_none_or(|k| d.kind == k);
     let wanted = query.trim();
     if wanted.is_empty() {
         bail!(
@@ -116,7 +135,7 @@ pub fn resolve<'a>(
     // An exact id or an exact title settles it.
     let exact: Vec<&Listed> = all
         .iter()
-        .filter(|d| d.kind == kind)
+        .filter(of_kind)
         .filter(|d| d.id.to_string() == wanted || d.title.to_lowercase() == lower)
         .collect();
     if let [one] = exact.as_slice() {
@@ -124,7 +143,7 @@ pub fn resolve<'a>(
     }
     let matching: Vec<&Listed> = all
         .iter()
-        .filter(|d| d.kind == kind)
+        .filter(of_kind)
         .filter(|d| by_id(d) || by_title(d))
         .collect();
     match matching.as_slice() {

@@ -170,3 +170,40 @@ fn watching_devices_pass_on_records_as_they_are_made() {
     let status = club.kim.ok(&["status"]);
     assert!(status.contains("All saved on the server"), "{status}");
 }
+
+#[test]
+fn a_coordinator_reads_who_sent_each_change_with_clubsync_audit() {
+    let club = Club::start();
+    club.lee.ok(&[
+        "collection",
+        "donate",
+        &club.collection,
+        "7.50",
+        "--source",
+        "card",
+    ]);
+    club.lee.ok(&["sync"]);
+    club.kim.ok(&["sync"]);
+    let trail = club.kim.ok(&["audit", "High Street"]);
+    assert!(
+        trail.contains("lee") && trail.contains("Volunteer Lee") && trail.contains("donations/"),
+        "{trail}"
+    );
+    assert!(trail.contains("kim") && trail.contains("tins/"), "{trail}");
+    // Only the change that wrote Lee's donation, by its record.
+    let donation = trail
+        .split_whitespace()
+        .find(|w| w.starts_with("donations/"))
+        .expect("a donation record")
+        .trim_end_matches(',')
+        .to_owned();
+    let only = club
+        .kim
+        .ok(&["audit", &club.collection, "--record", &donation]);
+    assert!(only.contains("1 change(s)."), "{only}");
+    // A volunteer is told it is for coordinators.
+    let refused = club.lee.run(&["audit", "High Street"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("coordinator"), "{message}");
+}
