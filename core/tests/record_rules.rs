@@ -343,3 +343,55 @@ fn a_new_document_of_another_club_is_refused() {
     let checked = check_changes(doc, &[], &by).expect("a new document, whole");
     assert_eq!(checked.changes.len(), doc.get_changes(&[]).len());
 }
+
+/// A petition's first signature freezes its text: `frozen_at` and `frozen_hash` are written
+/// then, once; the text and those fields never change after.
+#[test]
+fn a_petitions_first_signature_freezes_it_once() {
+    use clubsync_core::ids::SignatureId;
+    use clubsync_core::petition::{NewPetition, NewSignature, Petition, SignatureSource};
+    let w = world();
+    let mut petition = Petition::create(
+        None,
+        &NewPetition {
+            club: clubsync_protocol::ids::DocumentId::random(),
+            title: "Free them".into(),
+            text: "Release every prisoner.".into(),
+            deadline: None,
+            retain_until: None,
+        },
+        at(0),
+    )
+    .expect("created");
+    let by = writer(w.ana);
+    let before = petition.heads();
+    petition
+        .sign(&NewSignature {
+            id: SignatureId::new_v7(at(1)),
+            name: "Asha Khan".into(),
+            postcode: Some("LS1 1AA".into()),
+            town: None,
+            email: None,
+            phone: None,
+            at: at(1),
+            collector: w.ana,
+            event: None,
+            source: SignatureSource::Device,
+            comment: None,
+        })
+        .expect("signed");
+    let doc = petition.automerge();
+    check_changes(doc, &before, &by).expect("the first signature freezes the text");
+    assert_eq!(
+        refused(after(doc, &by, |tx| tx
+            .put(ROOT, "frozen_at", 5)
+            .expect("put"))),
+        Rule::FieldChanged
+    );
+    assert_eq!(
+        refused(after(doc, &by, |tx| tx
+            .put(ROOT, "text", "Other words")
+            .expect("put"))),
+        Rule::TextFrozen
+    );
+}

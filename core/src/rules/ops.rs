@@ -191,6 +191,9 @@ fn allow(
                 "a field that fixes what the document is",
             );
         }
+        if shape.once.contains(&top) && (deletes || overwrites || place.steps.len() > 1) {
+            return refuse(Rule::FieldChanged, "a field written once");
+        }
         written.root.insert(top.to_owned());
         return Ok(());
     };

@@ -38,6 +38,9 @@ pub struct Container {
 pub struct Shape {
     /// Root fields that never change after the first change (identity and accounting).
     pub fixed: &'static [&'static str],
+    /// Root fields written later, once (a petition's `frozen_at` with its first signature):
+    /// added without overwriting, never changed or deleted.
+    pub once: &'static [&'static str],
     /// The containers.
     pub containers: &'static [Container],
 }
@@ -64,6 +67,7 @@ const FIXED: &[&str] = &["kind", "schema_version", "created_at", "club"];
 
 const CLUB: Shape = Shape {
     fixed: &["kind", "schema_version", "created_at"],
+    once: &[],
     containers: &[
         Container {
             name: "settings",
@@ -90,6 +94,7 @@ const CLUB: Shape = Shape {
 
 const STREET_COLLECTION: Shape = Shape {
     fixed: &["kind", "schema_version", "created_at", "club", "currency"],
+    once: &[],
     containers: &[
         Container {
             name: "permit",
@@ -124,14 +129,8 @@ const STREET_COLLECTION: Shape = Shape {
 };
 
 const PETITION: Shape = Shape {
-    fixed: &[
-        "kind",
-        "schema_version",
-        "created_at",
-        "club",
-        "frozen_at",
-        "frozen_hash",
-    ],
+    fixed: FIXED,
+    once: &["frozen_at", "frozen_hash"],
     containers: &[
         Container {
             name: "targets",
@@ -144,6 +143,7 @@ const PETITION: Shape = Shape {
 
 const EVENT: Shape = Shape {
     fixed: FIXED,
+    once: &[],
     containers: &[
         Container {
             name: "status",
@@ -171,6 +171,7 @@ const SPONSORED_ACTIVITY: Shape = Shape {
         "unit",
         "participant",
     ],
+    once: &[],
     containers: &[
         Container {
             name: "pledges",
@@ -186,6 +187,7 @@ const SPONSORED_ACTIVITY: Shape = Shape {
 
 const MATERIALS_STOCK: Shape = Shape {
     fixed: FIXED,
+    once: &[],
     containers: &[records("items"), records("movements")],
 };
 
