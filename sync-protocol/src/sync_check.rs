@@ -13,6 +13,13 @@ use automerge::sync;
 /// The most bloom filter probes accepted. automerge and automerge-repo use 7.
 pub(crate) const MAX_BLOOM_PROBES: u64 = 64;
 
+/// The most `have` entries (each a bloom filter) accepted in one sync message. automerge and
+/// automerge-repo send one. automerge keeps every filter of the peer's last message and tests
+/// each of the document's changes against every one of them whenever it generates a message
+/// for that peer, so a message with thousands of filters made each later message cost changes
+/// times filters.
+pub(crate) const MAX_HAVES: usize = 8;
+
 /// Decodes a sync message and checks it; the error says what is wrong, for a log reader.
 pub(crate) fn decode(data: &[u8]) -> Result<sync::Message, String> {
     let message = sync::Message::decode(data).map_err(|e| e.to_string())?;
@@ -22,6 +29,12 @@ pub(crate) fn decode(data: &[u8]) -> Result<sync::Message, String> {
 
 /// Checks a decoded sync message: every bloom filter must be one automerge can use safely.
 pub(crate) fn check(message: &sync::Message) -> Result<(), String> {
+    if message.have.len() > MAX_HAVES {
+        return Err(format!(
+            "{} bloom filters in one message (at most {MAX_HAVES} accepted)",
+            message.have.len()
+        ));
+    }
     message
         .have
         .iter()
@@ -128,6 +141,26 @@ mod tests {
         let message = message_with_bloom(&[1, 10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0]);
         let error = check(&message).expect_err("refused");
         assert!(error.contains("probes"), "{error}");
+    }
+
+    #[test]
+    fn a_message_with_thousands_of_bloom_filters_is_refused() {
+        let mut message = real_message();
+        let have = message.have[0].clone();
+        message.have = vec![have; 5_000];
+        let error = decode(&message.clone().encode()).expect_err("refused");
+        assert!(error.contains("5000 bloom filters"), "{error}");
+        message.have.truncate(MAX_HAVES);
+        assert!(check(&message).is_ok(), "a few filters are fine");
+    }
+
+    fn real_message() -> sync::Message {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "donation", 25).expect("put");
+        tx.commit();
+        doc.generate_sync_message(&mut sync::State::new())
+            .expect("a first message")
     }
 
     #[test]

@@ -270,6 +270,14 @@ impl DocumentHost {
                     }
                     touched.insert(conn);
                     let before = self.doc.get_heads();
+                    if let Some(text) = self.past_size_limit(&batch, &message) {
+                        warn!(document = %self.id, device = %peer.device, "refused changes past the document size limit");
+                        touched.remove(&conn);
+                        // Nothing was applied: no rollback can fail.
+                        let _ =
+                            self.refuse_peer(conn, &before, "document_too_large", text, effects);
+                        continue;
+                    }
                     match self.sync.receive(&conn, request, message, &mut self.doc) {
                         Ok(receipt) => {
                             if receipt.unavailable {
@@ -298,14 +306,21 @@ impl DocumentHost {
                             }
                         }
                         Err(e) => {
-                            warn!(document = %self.id, %e, "refused malformed changes");
-                            effects.refused.push("malformed_automerge");
-                            effects
-                                .send(conn, Outbound::Refuse(format!("document {}: {e}", self.id)));
-                            // Memory may hold part of the bad message: start again from disk.
-                            // The rest of the batch is still read for what is not a sync.
-                            self.start_reload(effects);
-                            reloading = true;
+                            // Only this peer is refused (a duplicate actor and sequence number
+                            // once reloaded the document and disconnected everyone); memory
+                            // goes back to the heads before the message.
+                            warn!(document = %self.id, device = %peer.device, %e, "refused malformed changes");
+                            touched.remove(&conn);
+                            let text = format!("document {}: {e}", self.id);
+                            if !self.refuse_peer(
+                                conn,
+                                &before,
+                                "malformed_automerge",
+                                text,
+                                effects,
+                            ) {
+                                reloading = true;
+                            }
                         }
                     }
                 }
@@ -378,43 +393,6 @@ impl DocumentHost {
             }
         }
         self.commit_or_answer(batch, touched, effects);
-    }
-
-    /// The registry's answer for a new document.
-    fn registered(&mut self, result: Result<(), String>, batch: Batch, effects: &mut Effects) {
-        let creator = batch.creator;
-        let (club, kind) = match (result, creator, DocumentKind::of(&self.doc)) {
-            (Ok(()), Some((_, creator)), Ok(kind)) => (creator.club, kind),
-            (result, _, kind) => {
-                let reason = match (result, kind) {
-                    (Err(reason), _) => reason,
-                    (Ok(()), Err(e)) => e.to_string(),
-                    (Ok(()), Ok(_)) => "no creator".into(),
-                };
-                warn!(document = %self.id, %reason, "could not register new document");
-                if let Some((conn, _)) = creator {
-                    effects.send(conn, Outbound::Refuse(reason));
-                }
-                self.start_reload(effects);
-                return;
-            }
-        };
-        self.owner = Some(club);
-        self.kind = Some(kind);
-        self.needs_index = kind != DocumentKind::Club;
-        // Devices of other clubs that raced for the same id never see it.
-        let strangers: Vec<ConnId> = self
-            .peers
-            .iter()
-            .filter(|(_, p)| p.club != club)
-            .map(|(c, _)| *c)
-            .collect();
-        for conn in strangers {
-            self.peers.remove(&conn);
-            self.sync.remove_peer(&conn);
-            effects.send(conn, Outbound::Unavailable(self.id));
-        }
-        self.commit_or_answer(batch, BTreeSet::new(), effects);
     }
 
     /// Adds the server's own edits, then asks to commit; with nothing to commit, answers the
@@ -509,6 +487,7 @@ impl DocumentHost {
 }
 
 mod refusal;
+mod registration;
 
 #[cfg(test)]
 mod tests;

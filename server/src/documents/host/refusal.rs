@@ -1,9 +1,10 @@
-//! What the host does with changes that break one of core's record rules: it rolls them back
-//! and refuses them to their sender alone, so every other device on the document carries on.
+//! What the host does with changes it refuses (they break one of core's record rules, are
+//! malformed, or would grow the document past its limit): it rolls them back and refuses them
+//! to their sender alone, so every other device on the document carries on.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, sync};
 use clubsync_core::document::DocumentKind;
 use clubsync_core::rules::{self, Checked, Refusal, Rule};
 use clubsync_core::store::Provenance;
@@ -13,7 +14,7 @@ use tracing::{error, warn};
 use super::super::actor_book::ActorBook;
 use super::super::effects::Effects;
 use super::super::peer::{ConnId, Outbound, PeerInfo};
-use super::DocumentHost;
+use super::{Batch, DocumentHost};
 
 impl DocumentHost {
     /// Refuses the changes `conn` just sent, which broke a record rule: they are rolled back
@@ -38,16 +39,50 @@ impl DocumentHost {
             detail = %refusal.detail,
             "refused changes that break a record rule"
         );
-        effects.refused.push(refusal.rule.code());
-        effects.send(
-            conn,
-            Outbound::Refuse(format!(
-                "document {}: the server refused a change: {refusal}",
-                self.id
-            )),
+        let text = format!(
+            "document {}: the server refused a change: {refusal}",
+            self.id
         );
+        self.refuse_peer(conn, before, refusal.rule.code(), text, effects)
+    }
+
+    /// The refusal for a message whose changes would grow the stored document past its limit,
+    /// told before anything of them is applied (the batch so far counted in).
+    pub(super) fn past_size_limit(&self, batch: &Batch, message: &sync::Message) -> Option<String> {
+        let incoming: u64 = message.changes.iter().map(|c| c.len() as u64).sum();
+        if incoming == 0 {
+            return None;
+        }
+        let pending: u64 = batch.chunks.iter().map(|c| c.len() as u64).sum();
+        let limit = self.limits.max_document_bytes;
+        (self.stored.bytes + pending + incoming > limit).then(|| {
+            format!(
+                "document {} would grow past the server's limit of {limit} bytes; its new \
+                 changes were not saved",
+                self.id
+            )
+        })
+    }
+
+    /// Refuses what `conn` just sent: counts `metric`, ends the peer's sync of this document
+    /// with an `error` saying `text`, and rolls the document back to `before` (a no-op when
+    /// nothing of the message was applied). False when the rollback failed and the document
+    /// is being reloaded instead (every peer is then told to reconnect).
+    pub(super) fn refuse_peer(
+        &mut self,
+        conn: ConnId,
+        before: &[ChangeHash],
+        metric: &'static str,
+        text: String,
+        effects: &mut Effects,
+    ) -> bool {
+        effects.refused.push(metric);
+        effects.send(conn, Outbound::Refuse(text));
         self.sync.remove_peer(&conn);
         self.peers.remove(&conn);
+        if self.doc.get_heads() == before {
+            return true;
+        }
         match self.doc.fork_at(before) {
             Ok(doc) => {
                 self.doc = doc;

@@ -396,3 +396,95 @@ fn a_change_under_another_devices_actor_is_refused() {
     assert!(effects.frames.iter().any(|(c, f)| *c == 3
         && matches!(f, Outbound::Refuse(text) if text.contains("actor_of_another_device"))));
 }
+
+/// A host of the stored collection, with room for `max_document_bytes`.
+fn collection_host(stored: &Automerge, max_document_bytes: u64) -> DocumentHost {
+    DocumentHost::new(
+        DOC,
+        Loaded {
+            doc: stored.clone(),
+            registered: Some((club(1), DocumentKind::StreetCollection)),
+            ..Loaded::default()
+        },
+        HostLimits { max_document_bytes },
+        Default::default(),
+    )
+}
+
+/// A retitling of `doc` by actor `actor` (the next change of that actor).
+fn retitled(doc: &Automerge, actor: &automerge::ActorId, title: &str) -> Automerge {
+    let mut copy = doc.fork();
+    copy.set_actor(actor.clone());
+    let mut tx = copy.transaction();
+    tx.put(ROOT, "title", title).expect("put");
+    tx.commit();
+    copy
+}
+
+#[test]
+fn a_duplicate_actor_and_sequence_number_is_refused_to_its_sender_alone() {
+    let (stored, _) = stored_collection();
+    let mut host = collection_host(&stored, 1 << 20);
+    let actor = automerge::ActorId::random();
+    // One device, two connections (a laptop's two tabs, say), each with its own copy: both
+    // make "the next change" of the same actor, with different content.
+    let first = retitled(&stored, &actor, "High Street, morning");
+    let second = retitled(&stored, &actor, "High Street, evening");
+    let _ = host.handle(sync_from(1, peer(1, 1), message_with_last_change(&first)));
+    let _ = host.handle(Input::Committed);
+    let effects = host.handle(Input::Batch {
+        commands: vec![
+            DocCommand::Sync {
+                conn: 2,
+                peer: peer(1, 1),
+                permission: Permission::ReadWrite,
+                request: false,
+                message: message_with_last_change(&second),
+            },
+            DocCommand::Leave { conn: 9 },
+        ],
+        now_ms: 2_000,
+    });
+    assert_eq!(effects.refused, vec!["malformed_automerge"]);
+    assert!(!effects.reload, "nobody else is disconnected");
+    assert!(
+        effects.frames.iter().all(|(c, _)| *c == 2),
+        "only the sender hears: {:?}",
+        effects.frames
+    );
+    assert!(!host.is_idle(), "connection 1 is still on the document");
+}
+
+#[test]
+fn changes_past_the_size_limit_are_refused_before_they_are_applied() {
+    let (stored, _) = stored_collection();
+    let stored_bytes = stored.save().len() as u64;
+    let mut host = DocumentHost::new(
+        DOC,
+        Loaded {
+            doc: stored.clone(),
+            size: StoredSize {
+                bytes: stored_bytes,
+                chunks: 0,
+                chunk_bytes: 0,
+            },
+            registered: Some((club(1), DocumentKind::StreetCollection)),
+            ..Loaded::default()
+        },
+        HostLimits {
+            max_document_bytes: stored_bytes + 64,
+        },
+        Default::default(),
+    );
+    let long = "x".repeat(4_000);
+    let big = retitled(&stored, &automerge::ActorId::random(), &long);
+    let effects = host.handle(sync_from(1, peer(1, 1), message_with_last_change(&big)));
+    assert_eq!(effects.refused, vec!["document_too_large"]);
+    assert!(!effects.reload && effects.commit.is_none());
+    assert!(matches!(&effects.frames[..], [(1, Outbound::Refuse(t))] if t.contains("limit of")));
+    assert_eq!(
+        host.doc().get_heads(),
+        stored.get_heads(),
+        "nothing was applied"
+    );
+}
