@@ -83,6 +83,15 @@ struct Cli {
     #[arg(long, env = "CLUBSYNC_MAX_DOCUMENT_BYTES", default_value_t = 256 * 1024 * 1024)]
     max_document_bytes: u64,
 
+    /// New documents one device may create in 24 hours (each is stored, registered and listed
+    /// in the club's index); past it, the next new document is refused with a reason.
+    #[arg(
+        long,
+        env = "CLUBSYNC_MAX_NEW_DOCUMENTS_PER_DAY",
+        default_value_t = 1000
+    )]
+    max_new_documents_per_day: u64,
+
     /// Messages one connection may send per second, sustained (a burst may reach twice that).
     #[arg(long, env = "CLUBSYNC_MESSAGES_PER_SECOND", default_value_t = 500)]
     messages_per_second: u32,
@@ -155,6 +164,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ..Limits::default()
         },
         max_document_bytes: cli.max_document_bytes,
+        max_new_documents_per_day: cli.max_new_documents_per_day,
         messages_per_second: cli.messages_per_second.max(1),
         web_dir: cli.web_dir.clone(),
     };

@@ -57,6 +57,8 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// The largest a stored document may grow, in bytes.
     pub max_document_bytes: u64,
+    /// New documents one device may create in 24 hours.
+    pub max_new_documents_per_day: u64,
     /// Messages one connection may send per second (sustained; twice that in a burst).
     pub messages_per_second: u32,
     /// The built phone app (`web/dist`), served under `/app/`.
@@ -110,6 +112,7 @@ impl Server {
             metrics.clone(),
             config.idle_unload,
             config.max_document_bytes,
+            config.max_new_documents_per_day,
             shutdown.clone(),
         );
         let state = AppState::new(

@@ -329,3 +329,48 @@ async fn a_connection_sending_too_fast_is_told_to_slow_down() {
     let closed = device.seen.closed.clone().expect("closed");
     assert!(closed.contains("messages a second"), "{closed}");
 }
+
+#[tokio::test]
+async fn a_device_creating_documents_past_its_daily_quota_is_told_why() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--max-new-documents-per-day", "2"]);
+    let lee = server.joined("Volunteer Lee");
+    let mut phone = connect(&server.ws_url(Some(&lee.token)))
+        .await
+        .expect("connects");
+    let made: Vec<DocumentId> = (0..2).map(|_| DocumentId::random()).collect();
+    for (n, id) in made.iter().enumerate() {
+        phone
+            .docs
+            .insert(*id, new_collection(&lee, &format!("Collection {n}")));
+    }
+    phone.sync(QUIET, LIMIT).await;
+    assert_eq!(phone.seen.closed, None);
+    assert!(made.iter().all(|id| phone.all_saved_on_server(*id)));
+
+    // The third new document of the day is refused with the reason; the first two are kept.
+    let third = DocumentId::random();
+    phone
+        .docs
+        .insert(third, new_collection(&lee, "One too many"));
+    phone.sync(QUIET, LIMIT).await;
+    let closed = phone.seen.closed.clone().expect("refused");
+    assert!(
+        closed.contains("new documents in the last 24 hours"),
+        "{closed}"
+    );
+    let mut laptop = connect(&server.ws_url(Some(&server.token_for("Volunteer Park"))))
+        .await
+        .expect("connects");
+    for id in made.iter().chain([&third]) {
+        laptop.want(*id);
+    }
+    laptop.sync(QUIET, LIMIT).await;
+    assert!(!laptop.docs[&made[0]].get_heads().is_empty());
+    assert!(!laptop.docs[&made[1]].get_heads().is_empty());
+    assert!(
+        laptop.seen.unavailable.contains(&third),
+        "{:?}",
+        laptop.seen
+    );
+}

@@ -59,6 +59,7 @@ fn app() -> App {
         idle_unload: Duration::from_secs(60),
         limits: Limits::default(),
         max_document_bytes: 1 << 20,
+        max_new_documents_per_day: 1000,
         messages_per_second: 100,
         web_dir: dir.path().join("no-web-app"),
     };

@@ -27,6 +27,9 @@ use crate::identity::IdentityStore;
 use crate::metrics::Metrics;
 use crate::storage::SharedStore;
 
+/// A day, for the quota of new documents per device.
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// The most commands handled in one batch (and so committed in one transaction).
 const MAX_BATCH: usize = 512;
 
@@ -58,6 +61,8 @@ pub(crate) struct ActorEnv {
     pub idle_unload: Duration,
     pub limits: HostLimits,
     pub actors: Arc<ActorBook>,
+    /// New documents one device may create in 24 hours.
+    pub max_new_documents_per_day: u64,
     pub shutdown: CancellationToken,
 }
 
@@ -215,18 +220,28 @@ impl Shell {
             let answer = if let Some(registration) = effects.register.take() {
                 let identity = self.env.identity.clone();
                 let (id, now) = (self.id, crate::clock::now_ms());
+                let quota = self.env.max_new_documents_per_day;
                 let registered = tokio::task::spawn_blocking(move || {
-                    identity.register_document(
-                        &id,
-                        registration.club,
-                        registration.kind,
-                        registration.device,
-                        now,
-                    )
+                    let device = registration.device;
+                    let recent = identity.documents_created_since(device, now - DAY_MS)?;
+                    if recent >= quota {
+                        return Ok(Err(format!(
+                            "this device created {recent} new documents in the last 24 hours, \
+                             the most this server allows (--max-new-documents-per-day); the new \
+                             document stays on the device and is sent again later"
+                        )));
+                    }
+                    identity
+                        .register_document(&id, registration.club, registration.kind, device, now)
+                        .map(Ok)
                 })
                 .await;
                 Input::Registered(match registered {
-                    Ok(Ok(_)) => Ok(()),
+                    Ok(Ok(Ok(()))) => Ok(()),
+                    Ok(Ok(Err(quota))) => {
+                        self.env.metrics.refused("new_document_quota");
+                        Err(quota)
+                    }
                     Ok(Err(e)) => Err(e.to_string()),
                     Err(e) => Err(e.to_string()),
                 })

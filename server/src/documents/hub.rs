@@ -49,6 +49,7 @@ impl DocumentHub {
         metrics: Arc<Metrics>,
         idle_unload: Duration,
         max_document_bytes: u64,
+        max_new_documents_per_day: u64,
         shutdown: CancellationToken,
     ) -> Self {
         let book = match storage.actor_devices() {
@@ -69,6 +70,7 @@ impl DocumentHub {
                     idle_unload,
                     limits: HostLimits { max_document_bytes },
                     actors: Arc::new(book),
+                    max_new_documents_per_day,
                     shutdown,
                 }),
                 tracker: TaskTracker::new(),

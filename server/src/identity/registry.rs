@@ -106,6 +106,21 @@ impl IdentityStore {
         })
     }
 
+    /// How many documents `device` created (registered first) since `since_ms`.
+    pub fn documents_created_since(
+        &self,
+        device: DeviceId,
+        since_ms: i64,
+    ) -> Result<u64, IdentityError> {
+        self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM documents WHERE created_by_device = ?1 AND created_at >= ?2",
+                params![device, since_ms],
+                |row| row.get::<_, i64>(0),
+            )? as u64)
+        })
+    }
+
     /// Every document of a club, the club document first, then by registration time.
     pub fn list_documents(&self, club: ClubId) -> Result<Vec<DocumentInfo>, IdentityError> {
         self.read(|conn| {
