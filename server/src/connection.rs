@@ -5,6 +5,7 @@
 //! shuts down (then with close code 1001, "going away"). On the way out it tells every document
 //! it used, so their sync states go too.
 
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
@@ -95,6 +96,7 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
             club_document,
         },
         outbox,
+        new_documents: AtomicUsize::new(0),
     };
     let (mut sink, mut stream) = socket.split();
     let shutdown = state.shutdown.clone();
@@ -169,7 +171,15 @@ struct Link {
     peer: PeerInfo,
     /// Where documents send their frames for this connection.
     outbox: Outbox,
+    /// Documents the registry did not know that this connection named so far: each starts a
+    /// document's host, so there are at most [`MAX_NEW_DOCUMENTS_PER_CONNECTION`].
+    new_documents: AtomicUsize,
 }
+
+/// The most documents unknown to the server one connection may name (new documents it offers,
+/// or ids it asks for that do not exist). A device with more new documents than this sends the
+/// rest on its next connection, once these are registered.
+const MAX_NEW_DOCUMENTS_PER_CONNECTION: usize = 1000;
 
 /// Carries out a session's actions in order. Returns the close code and reason when the
 /// connection must end.
@@ -198,7 +208,15 @@ async fn carry_out(
                 debug!(conn, %peer_id, ?metadata, "joined");
             }
             ServerAction::CheckAccess(doc) => {
-                let access = decide_access(state, device, doc).await;
+                let (mut access, unknown) = decide_access(state, device, doc).await;
+                if unknown
+                    && access != Access::Denied
+                    && link.new_documents.fetch_add(1, Relaxed) >= MAX_NEW_DOCUMENTS_PER_CONNECTION
+                {
+                    state.metrics.refused("new_documents_per_connection");
+                    debug!(conn, document = %doc, "too many unknown documents on one connection");
+                    access = Access::Denied;
+                }
                 work.extend(session.access_decided(doc, access));
             }
             ServerAction::Sync {
@@ -244,11 +262,12 @@ async fn carry_out(
 }
 
 /// The access of a device to a document: its club's documents by role, a new document if the
-/// role may create, nothing of another club's.
-async fn decide_access(state: &AppState, device: &DeviceRecord, doc: DocumentId) -> Access {
+/// role may create, nothing of another club's; and whether the registry knows no such document.
+async fn decide_access(state: &AppState, device: &DeviceRecord, doc: DocumentId) -> (Access, bool) {
     let identity = state.identity.clone();
     let found = tokio::task::spawn_blocking(move || identity.document(&doc)).await;
-    match found {
+    let unknown = matches!(found, Ok(Ok(None)));
+    let access = match found {
         Ok(Ok(Some((club, kind)))) if club == device.club => identity::access(device.role, kind),
         Ok(Ok(Some(_))) => Access::Denied,
         Ok(Ok(None)) if identity::may_create(device.role) => Access::ReadWrite,
@@ -261,7 +280,8 @@ async fn decide_access(state: &AppState, device: &DeviceRecord, doc: DocumentId)
             tracing::error!(%e, "access check task failed; denying");
             Access::Denied
         }
-    }
+    };
+    (access, unknown)
 }
 
 /// A short, fixed label for the refusals metric.

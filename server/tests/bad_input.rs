@@ -374,3 +374,26 @@ async fn a_device_creating_documents_past_its_daily_quota_is_told_why() {
         laptop.seen
     );
 }
+
+#[tokio::test]
+async fn a_connection_naming_too_many_unknown_documents_is_answered_unavailable_past_the_cap() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--messages-per-second", "5000"]);
+    let mut phone = connect(&server.ws_url(Some(&server.token_for("Volunteer Lee"))))
+        .await
+        .expect("connects");
+    // 1,000 unknown ids are each answered (unavailable: the server has none of them); the
+    // 1,001st is refused before any document host starts for it.
+    let ids: Vec<DocumentId> = (0..1_001).map(|_| DocumentId::random()).collect();
+    for id in &ids {
+        phone.want(*id);
+    }
+    phone.sync(QUIET, LIMIT).await;
+    assert_eq!(phone.seen.closed, None);
+    assert_eq!(phone.seen.unavailable.len(), 1_001, "every id is answered");
+    let (_, _, metrics) = common::http_text(server.addr, "GET", "/metrics", &[]);
+    assert!(
+        metrics.contains("clubsync_refusals_total{reason=\"new_documents_per_connection\"} 1"),
+        "{metrics}"
+    );
+}
