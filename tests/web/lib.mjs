@@ -236,21 +236,78 @@ export async function phone(browser, name) {
   })
   context.setDefaultTimeout(WAIT_MS)
   context.setDefaultNavigationTimeout(WAIT_MS)
-  const page = await context.newPage()
   // `dials`: every websocket the page opened (time and URL), to check when the app dials.
-  const p = { name, context, page, console: [], dials: [] }
-  page.on("websocket", ws => p.dials.push({ at: Date.now(), url: ws.url() }))
-  const note = text => {
-    if (p.console.length < 200) p.console.push(text)
-  }
-  page.on("console", m => {
-    if (m.type() === "error" || m.type() === "warning") note(`${m.type()}: ${m.text()}`)
-  })
-  page.on("pageerror", e => note(`uncaught: ${String(e?.stack ?? e).split("\n").slice(0, 3).join(" | ")}`))
-  page.on("crash", () => note("the page crashed"))
-  context.on("weberror", e => note(`weberror: ${String(e.error()?.message ?? e.error())}`))
+  const p = { name, context, page: await context.newPage(), console: [], dials: [] }
+  watch(p)
+  context.on("weberror", e => record(p, `weberror: ${String(e.error()?.message ?? e.error())}`))
   state.phones.push(p)
   return p
+}
+
+function record(p, text) {
+  if (p.console.length < 200) p.console.push(text)
+}
+
+/** Records the websockets, console errors and crashes of the phone's current page. */
+function watch(p) {
+  const page = p.page
+  page.on("websocket", ws => p.dials.push({ at: Date.now(), url: ws.url() }))
+  page.on("console", m => {
+    if (m.type() === "error" || m.type() === "warning") record(p, `${m.type()}: ${m.text()}`)
+  })
+  page.on("pageerror", e => record(p, `uncaught: ${String(e?.stack ?? e).split("\n").slice(0, 3).join(" | ")}`))
+  page.on("crash", () => record(p, "the page crashed"))
+}
+
+/**
+ * Closes the app and opens it again at the same address in a new page of the phone's context,
+ * as a person does who swipes the app away and taps its icon; `offline` says whether the phone
+ * has no network then. Returns the response.
+ *
+ * A document that starts while the context is offline (`context.setOffline(true)`) reads
+ * `navigator.onLine` as true in Debian's Chromium 147 and 148, although every request fails
+ * (checked: a reload and a new page alike); a phone with no signal reads false. So when
+ * `offline`, the new documents of this context start with `navigator.onLine` false, as on a
+ * phone, until the browser's next real `online` or `offline` event, after which the browser's
+ * own value holds again (Chromium does update a running document when the network changes).
+ */
+export async function reopen(p, { offline }) {
+  p.reopenedOffline = offline
+  if (offline) {
+    await p.context.addInitScript(() => {
+      const real = Object.getOwnPropertyDescriptor(Navigator.prototype, "onLine")
+      let override = false
+      Object.defineProperty(Navigator.prototype, "onLine", {
+        configurable: true,
+        get() {
+          return override ?? real.get.call(this)
+        },
+      })
+      const release = () => (override = undefined)
+      window.addEventListener("online", release, { once: true })
+      window.addEventListener("offline", release, { once: true })
+    })
+  }
+  const url = p.page.url()
+  await p.page.close()
+  p.page = await p.context.newPage()
+  watch(p)
+  return p.page.goto(url, { waitUntil: "load" })
+}
+
+/**
+ * Gives the phone its network back. A document opened by [`reopen`] while offline never knew
+ * the browser as offline, so the browser has no `online` event for it: it gets one here, as a
+ * phone's page does when the signal returns.
+ */
+export async function goOnline(p) {
+  await p.context.setOffline(false)
+  if (p.reopenedOffline) {
+    p.reopenedOffline = false
+    await p.page.evaluate(() => {
+      if (!navigator.onLine) window.dispatchEvent(new Event("online"))
+    })
+  }
 }
 
 /** The element with `data-testid=id` (the first when there are several). */

@@ -29,6 +29,8 @@ import {
   options,
   phone,
   presets,
+  goOnline,
+  reopen,
   run,
   screenshot,
   sign,
@@ -77,7 +79,7 @@ const CUSTOM = [123, 777, 1, 1234, 305, 2000]
 run(
   async browser => {
     const lee = await phone(browser, "lee")
-    const page = lee.page
+    let page = lee.page
 
     await timed("join", () =>
       join(lee, args.base, {
@@ -147,12 +149,13 @@ run(
 
     await checkpoint("offline", { syncState: offline.state, pending: offline.pending })
 
-    step("lee: reload the app while offline")
+    step("lee: close the app and open it again while offline")
     const reloadedAt = Date.now()
     const dialsBeforeReload = lee.dials.length
     const consoleBeforeReload = lee.console.length
     const reload = await timed("reload offline", async () => {
-      const response = await page.reload({ waitUntil: "load" })
+      const response = await reopen(lee, { offline: true })
+      page = lee.page
       await until("a screen after the offline reload", async seen => {
         const shown = await currentScreen(page)
         seen(shown)
@@ -198,7 +201,7 @@ run(
     step("lee: back online")
     const dialsBeforeOnline = lee.dials.length
     const online = Date.now()
-    await lee.context.setOffline(false)
+    await goOnline(lee)
     await until("a websocket dialled after going online", () => lee.dials.length > dialsBeforeOnline, 10_000)
     const dialAfterOnlineMs = lee.dials[dialsBeforeOnline].at - online
     await untilSync(page, "saved", 0)
