@@ -22,6 +22,7 @@
 //! unreadable to every device of this version, so it is refused.
 
 mod ops;
+pub mod rebase;
 mod records;
 pub mod shape;
 
