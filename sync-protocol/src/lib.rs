@@ -48,6 +48,7 @@ pub mod http_api;
 pub mod ids;
 pub mod limits;
 pub mod message;
+pub mod refusal;
 pub mod server;
 mod sync_check;
 

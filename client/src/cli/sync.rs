@@ -142,6 +142,20 @@ async fn sync_club(
                     ),
                 ),
                 SyncEvent::AllSynced => shown.set_message("all saved on the server"),
+                SyncEvent::Rebuilt { rebuilt, reason } => {
+                    let mut text = format!(
+                        "the server refused a change to document {}: {reason}\n  this device's \
+                         copy is kept aside in {}\n  rebuilt on the server's copy: {} record(s) \
+                         written again",
+                        rebuilt.document,
+                        rebuilt.kept_aside.display(),
+                        rebuilt.kept.len()
+                    );
+                    for dropped in &rebuilt.dropped {
+                        text.push_str(&format!("\n  left out: {dropped}"));
+                    }
+                    say(&shown, text)
+                }
                 SyncEvent::Disconnected { reason, retry_in } => say(
                     &shown,
                     format!(

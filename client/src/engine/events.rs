@@ -59,6 +59,15 @@ pub enum SyncEvent {
     },
     /// Every document is in sync.
     AllSynced,
+    /// The server refused this device's changes to a document by one of the club's record
+    /// rules; the device kept its refused copy aside and rebuilt the document on the server's
+    /// state with every record that keeps the rules written again, and syncs on.
+    Rebuilt {
+        /// What the rebuild did.
+        rebuilt: crate::home::Rebuilt,
+        /// What the server said.
+        reason: String,
+    },
     /// The connection ended; the engine tries again after `retry_in`.
     Disconnected {
         /// Why.

@@ -15,9 +15,11 @@
 
 mod device_sync;
 mod events;
+mod options;
+mod refusal;
 mod transport;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use clubsync_core::store::{DocumentStore, StoredSize};
@@ -29,6 +31,7 @@ use tracing::{debug, warn};
 
 pub use device_sync::{DeviceEffects, DeviceInput, DeviceSync};
 pub use events::{SyncEvent, SyncSummary};
+pub use options::{SyncMode, SyncOptions};
 use transport::Ws;
 
 use crate::clock::now_ms;
@@ -44,47 +47,6 @@ const COMPACT_AFTER_CHANGES: usize = 1_000;
 
 /// How long the server may take to answer `join`.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Whether the engine stops once in sync or stays connected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SyncMode {
-    /// Sync until every document is in sync with the server, then stop.
-    Once,
-    /// Stay connected: send local changes as they are made and receive others' as they come,
-    /// reconnecting after every failure, until stopped.
-    Watch,
-}
-
-/// How the engine behaves.
-#[derive(Clone, Debug)]
-pub struct SyncOptions {
-    /// Once or watch.
-    pub mode: SyncMode,
-    /// In [`SyncMode::Once`], give up (with [`ClientError::Timeout`]) after this long.
-    pub timeout: Duration,
-    /// The first wait before reconnecting; it doubles after each failure.
-    pub min_backoff: Duration,
-    /// The longest wait before reconnecting.
-    pub max_backoff: Duration,
-    /// How often to look for records made on this device by another program (in watch mode).
-    pub local_poll: Duration,
-    /// In [`SyncMode::Once`], whether to retry when the server cannot be reached at the first
-    /// attempt (a laptop with no signal should hear so at once).
-    pub retry_unreachable: bool,
-}
-
-impl Default for SyncOptions {
-    fn default() -> Self {
-        Self {
-            mode: SyncMode::Once,
-            timeout: Duration::from_secs(600),
-            min_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(30),
-            local_poll: Duration::from_millis(500),
-            retry_unreachable: false,
-        }
-    }
-}
 
 /// How a connection ended without an error.
 enum Ended {
@@ -116,6 +78,9 @@ pub struct SyncEngine {
     options: SyncOptions,
     events: Option<mpsc::UnboundedSender<SyncEvent>>,
     summary: SyncSummary,
+    /// Documents rebuilt after a refusal in this run: each is rebuilt once, so a refusal that
+    /// a rebuild cannot cure waits with the usual backoff instead of looping.
+    rebuilt: BTreeSet<DocumentId>,
 }
 
 impl SyncEngine {
@@ -127,6 +92,7 @@ impl SyncEngine {
             options,
             events: None,
             summary: SyncSummary::default(),
+            rebuilt: BTreeSet::new(),
         }
     }
 
@@ -172,6 +138,11 @@ impl SyncEngine {
                 Err(Failure { error, joined }) => {
                     if joined {
                         backoff = self.options.min_backoff;
+                    }
+                    if let Some(rebuilt) = self.rebuild_if_refused(&error)? {
+                        // Rebuilt: the next connection sends what the server can accept.
+                        self.emit(rebuilt);
+                        continue;
                     }
                     let once = self.options.mode == SyncMode::Once;
                     if once && matches!(error, ClientError::Timeout(_)) {

@@ -25,8 +25,10 @@ use crate::address::{ServerAddress, Trust};
 use crate::error::ClientError;
 
 mod membership;
+mod rebase;
 
 pub use membership::{DocumentStatus, Membership};
+pub use rebase::Rebuilt;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS memberships (

@@ -69,6 +69,11 @@ pub trait DocumentStore {
     /// The document: its snapshot plus every chunk since, or `None` if nothing is stored.
     fn load(&self, id: &DocumentId) -> Result<Option<Automerge>, StoreError>;
 
+    /// Replaces everything stored of a document (snapshot, chunks, sync states) with `doc`, in
+    /// one transaction: for a device rebuilding a copy the server refused (see
+    /// `rules::rebase`). Nothing else may replace a document: stored changes are never dropped.
+    fn replace_document(&mut self, id: &DocumentId, doc: &Automerge) -> Result<(), StoreError>;
+
     /// Folds a document's chunks into one snapshot, in one transaction.
     fn compact(&mut self, id: &DocumentId) -> Result<Compaction, StoreError>;
 

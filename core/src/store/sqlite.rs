@@ -164,6 +164,21 @@ impl DocumentStore for SqliteStore {
         }
     }
 
+    fn replace_document(&mut self, id: &DocumentId, doc: &Automerge) -> Result<(), StoreError> {
+        let key = id.as_bytes().to_vec();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM chunks WHERE doc_id = ?1", [&key])?;
+        tx.execute("DELETE FROM sync_states WHERE doc_id = ?1", [&key])?;
+        tx.execute(
+            "INSERT OR REPLACE INTO snapshots (doc_id, bytes) VALUES (?1, ?2)",
+            params![&key, doc.save()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     fn compact(&mut self, id: &DocumentId) -> Result<Compaction, StoreError> {
         let key = id.as_bytes().to_vec();
         // IMMEDIATE takes the write lock first: no chunk can be added between read and delete.

@@ -122,3 +122,80 @@ fn a_device_killed_while_recording_keeps_every_donation_it_reported_saved() {
         "every reported donation is on the server"
     );
 }
+
+/// A change on a device that the server refuses (here a deletion of a donation, written into
+/// the device's store by another program, as a buggy version would): `clubsync sync` keeps the
+/// refused copy aside, rebuilds the collection on the server's copy with the device's valid
+/// records written again, and syncs; nothing valid is lost.
+#[test]
+fn a_device_with_a_refused_change_rebuilds_its_copy_and_loses_nothing_valid() {
+    use automerge::transaction::Transactable;
+    use clubsync_core::store::DocumentStore as _;
+    let club = Club::start();
+    club.lee.ok(&[
+        "collection",
+        "donate",
+        &club.collection,
+        "5.00",
+        "--source",
+        "card",
+    ]);
+    club.lee.ok(&["sync"]);
+    let first = club.lee.collection(&club.collection_id);
+    let (_, ids, _) = tally(&first);
+    let deleted = ids.iter().next().expect("one donation").clone();
+
+    // Another program deletes the donation in Lee's store; then Lee records one more.
+    {
+        let mut store = SqliteStore::open(club.lee.home.join("documents.sqlite")).expect("store");
+        let mut doc = store
+            .load(&club.collection_id)
+            .expect("load")
+            .expect("held");
+        let before = doc.get_heads();
+        let (_, donations) = doc
+            .get(automerge::ROOT, "donations")
+            .expect("read")
+            .expect("there");
+        let mut tx = doc.transaction();
+        tx.delete(&donations, deleted.as_str()).expect("delete");
+        tx.commit();
+        store
+            .append_chunk(&club.collection_id, &doc.save_after(&before))
+            .expect("stored");
+    }
+    club.lee.ok(&[
+        "collection",
+        "donate",
+        &club.collection,
+        "2.50",
+        "--source",
+        "card",
+    ]);
+
+    let out = club.lee.run(&["sync"]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("the server refused a change") && said.contains("record_deleted"),
+        "{said}"
+    );
+    assert!(said.contains("1 record(s) written again"), "{said}");
+    let aside = club.lee.home.join("refused");
+    assert_eq!(
+        std::fs::read_dir(&aside).expect("refused/").count(),
+        1,
+        "the refused copy is kept"
+    );
+
+    // The server and the device agree: both donations, 7.50.
+    club.kim.ok(&["sync"]);
+    let (count, ids, total) = tally(&club.kim.collection(&club.collection_id));
+    assert_eq!((count, total), (2, 750), "{ids:?}");
+    assert!(
+        ids.contains(&deleted),
+        "the refused deletion was never stored"
+    );
+    let (count, _, total) = tally(&club.lee.collection(&club.collection_id));
+    assert_eq!((count, total), (2, 750));
+}

@@ -39,10 +39,7 @@ impl DocumentHost {
             detail = %refusal.detail,
             "refused changes that break a record rule"
         );
-        let text = format!(
-            "document {}: the server refused a change: {refusal}",
-            self.id
-        );
+        let text = clubsync_protocol::refusal::refused_change(&self.id, &refusal.to_string());
         self.refuse_peer(conn, before, refusal.rule.code(), text, effects)
     }
 
