@@ -20,6 +20,27 @@ pub(crate) const MAX_BLOOM_PROBES: u64 = 64;
 /// times filters.
 pub(crate) const MAX_HAVES: usize = 8;
 
+/// The most bytes the compressed changes of one message may inflate to, together. automerge
+/// 0.12 inflates each compressed change of a received message with `read_to_end` before any
+/// other check, so a message of a few hundred kilobytes of deflated zeros made it allocate
+/// gigabytes.
+pub(crate) const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How much larger than its compressed form a change may be, past its first
+/// [`ALWAYS_INFLATED_BYTES`]. Changes of club records deflate about 2 to 30 times; deflate
+/// cannot exceed about 1,032 times, which only a bomb approaches.
+pub(crate) const MAX_INFLATION_RATIO: u64 = 64;
+
+/// What any one compressed change may inflate to whatever its ratio (a long text of one
+/// repeated character deflates far better than 64 times, and is harmless at this size).
+pub(crate) const ALWAYS_INFLATED_BYTES: u64 = 1024 * 1024;
+
+/// The first bytes of every automerge chunk.
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// automerge's chunk type for a deflated change.
+const COMPRESSED_CHANGE: u8 = 2;
+
 /// Decodes a sync message and checks it; the error says what is wrong, for a log reader.
 pub(crate) fn decode(data: &[u8]) -> Result<sync::Message, String> {
     let message = sync::Message::decode(data).map_err(|e| e.to_string())?;
@@ -38,7 +59,48 @@ pub(crate) fn check(message: &sync::Message) -> Result<(), String> {
     message
         .have
         .iter()
-        .try_for_each(|have| check_bloom(&have.bloom.to_bytes()))
+        .try_for_each(|have| check_bloom(&have.bloom.to_bytes()))?;
+    let mut budget = MAX_INFLATED_BYTES;
+    message
+        .changes
+        .iter()
+        .try_for_each(|chunk| check_inflation(chunk, &mut budget))
+}
+
+/// Checks that every compressed change chunk in `bytes` (one entry of a message's changes)
+/// inflates to at most [`ALWAYS_INFLATED_BYTES`] or [`MAX_INFLATION_RATIO`] times its size,
+/// and within what is left of the message's `budget`, by inflating it into a counter.
+/// Anything that does not parse as chunks is left to automerge, which refuses it.
+fn check_inflation(bytes: &[u8], budget: &mut u64) -> Result<(), String> {
+    use std::io::Read;
+    let mut rest = bytes;
+    while rest.len() > 9 && rest[..4] == MAGIC {
+        let chunk_type = rest[8];
+        let mut after = &rest[9..];
+        let Ok(length) = read_leb128(&mut after) else {
+            return Ok(());
+        };
+        let Some(data) = usize::try_from(length).ok().and_then(|n| after.get(..n)) else {
+            return Ok(());
+        };
+        if chunk_type == COMPRESSED_CHANGE {
+            let bound = (data.len() as u64)
+                .saturating_mul(MAX_INFLATION_RATIO)
+                .max(ALWAYS_INFLATED_BYTES)
+                .min(*budget);
+            let mut inflated = flate2::bufread::DeflateDecoder::new(data).take(bound + 1);
+            let size = std::io::copy(&mut inflated, &mut std::io::sink()).unwrap_or(0);
+            if size > bound {
+                return Err(format!(
+                    "a compressed change of {} bytes inflates past {bound} bytes",
+                    data.len()
+                ));
+            }
+            *budget -= size;
+        }
+        rest = &after[data.len()..];
+    }
+    Ok(())
 }
 
 /// Checks an encoded bloom filter: `num_entries`, `num_bits_per_entry`, `num_probes` (LEB128),
@@ -161,6 +223,47 @@ mod tests {
         tx.commit();
         doc.generate_sync_message(&mut sync::State::new())
             .expect("a first message")
+    }
+
+    #[test]
+    fn a_compressed_change_that_inflates_to_a_bomb_is_refused_and_real_ones_pass() {
+        use std::io::Write;
+        // A real change over 256 bytes, which automerge sends deflated.
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "note", "a long note ".repeat(100))
+            .expect("put");
+        tx.commit();
+        let change = doc.get_last_local_change().expect("one").bytes().to_vec();
+        assert_eq!(change[8], COMPRESSED_CHANGE, "automerge deflated it");
+        let mut message = real_message();
+        message.changes = vec![change].into();
+        assert_eq!(check(&message), Ok(()));
+
+        // 200 MiB of zeros, deflated to a few hundred kilobytes, in a compressed change chunk.
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..200 {
+            encoder.write_all(&zeros).expect("deflate");
+        }
+        let data = encoder.finish().expect("deflated");
+        let mut bomb = MAGIC.to_vec();
+        bomb.extend([0, 0, 0, 0, COMPRESSED_CHANGE]);
+        let mut length = data.len() as u64;
+        loop {
+            let byte = (length & 0x7f) as u8;
+            length >>= 7;
+            if length == 0 {
+                bomb.push(byte);
+                break;
+            }
+            bomb.push(byte | 0x80);
+        }
+        bomb.extend(&data);
+        message.changes = vec![bomb].into();
+        let error = check(&message).expect_err("refused");
+        assert!(error.contains("inflates past"), "{error}");
     }
 
     #[test]
