@@ -23,9 +23,13 @@ impl SyncEngine {
         if !self.rebuilt.insert(document) {
             return Ok(None);
         }
-        let rebuilt =
+        let Some(rebuilt) =
             self.home
-                .rebuild_refused(&self.membership, document, crate::clock::now_ms())?;
+                .rebuild_refused(&self.membership, document, crate::clock::now_ms())?
+        else {
+            warn!(%document, reason, "the server refused a document it never had: nothing to rebuild on");
+            return Ok(None);
+        };
         warn!(%document, reason, kept = rebuilt.kept.len(), dropped = rebuilt.dropped.len(), "the server refused changes; rebuilt the document");
         Ok(Some(SyncEvent::Rebuilt {
             rebuilt,

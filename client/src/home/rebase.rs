@@ -3,7 +3,6 @@
 //! server has, with every record of this device that keeps the rules written again
 //! (`clubsync_core::rules::rebase`), so the device syncs again and nothing valid is lost.
 
-use automerge::Automerge;
 use clubsync_core::rules::rebase::rebase;
 use clubsync_core::rules::{Refusal, Writer};
 use clubsync_core::store::DocumentStore;
@@ -28,12 +27,14 @@ pub struct Rebuilt {
 impl DeviceHome {
     /// Rebuilds `document`, whose changes the server refused, on the heads the server last
     /// confirmed, and replaces this device's copy with it (the refused copy kept aside).
+    /// `None`, touching nothing, when the server never confirmed any of the document (a new
+    /// document refused whole): there is nothing of the server's to rebuild on.
     pub fn rebuild_refused(
         &mut self,
         membership: &Membership,
         document: DocumentId,
         now_ms: i64,
-    ) -> Result<Rebuilt, ClientError> {
+    ) -> Result<Option<Rebuilt>, ClientError> {
         let failed = |detail: String| ClientError::Home {
             path: self.dir.display().to_string(),
             detail,
@@ -42,13 +43,12 @@ impl DeviceHome {
             return Err(failed(format!("document {document} is not on this device")));
         };
         let confirmed = self.server_heads(&document)?;
-        let base = if confirmed.is_empty() {
-            Automerge::new()
-        } else {
-            local
-                .fork_at(&confirmed)
-                .map_err(|e| failed(e.to_string()))?
-        };
+        if confirmed.is_empty() {
+            return Ok(None);
+        }
+        let base = local
+            .fork_at(&confirmed)
+            .map_err(|e| failed(e.to_string()))?;
         let writer = Writer {
             member: membership.member_id.ok_or_else(|| {
                 failed("the server never said which member this device is".into())
@@ -62,11 +62,11 @@ impl DeviceHome {
         let kept_aside = aside_dir.join(format!("{document}-{now_ms}.automerge"));
         std::fs::write(&kept_aside, local.save()).map_err(|e| failed(e.to_string()))?;
         self.store.replace_document(&document, &rebased.doc)?;
-        Ok(Rebuilt {
+        Ok(Some(Rebuilt {
             document,
             kept_aside,
             kept: rebased.kept,
             dropped: rebased.dropped,
-        })
+        }))
     }
 }
