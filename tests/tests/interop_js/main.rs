@@ -25,7 +25,7 @@ use clubsync_protocol::ids::decode_head;
 use clubsync_protocol::{AutomergeUrl, DocumentId};
 use clubsync_tests::node::{self, js_enabled, run_ok};
 use common::records::{Joined, new_collection, record_donation};
-use common::{LIMIT, QUIET, ServerProcess, admin, connect};
+use common::{LIMIT, QUIET, ServerProcess, connect};
 use serde_json::Value;
 
 mod forgery;
@@ -285,38 +285,8 @@ async fn two_js_clients_one_of_them_offline_converge_through_the_server() {
 
 /// Creates a second club with the admin CLI and returns a token of a coordinator of it.
 fn token_of_another_club(server: &ServerProcess) -> String {
-    let data = server.data_dir.as_path();
-    let (ok, out) = admin(
-        data,
-        &[
-            "club",
-            "create",
-            "--country",
-            "KR",
-            "--currency",
-            "KRW",
-            "Seoul Club",
-        ],
-    );
-    assert!(ok, "{out}");
-    let (ok, out) = admin(
-        data,
-        &[
-            "invite",
-            "--club",
-            "Seoul Club",
-            "--role",
-            "coordinator",
-            "--name",
-            "Stranger",
-        ],
-    );
-    assert!(ok, "{out}");
-    let code = out
-        .split_whitespace()
-        .find(|w| w.len() == 12 && w.matches('-').count() == 2)
-        .expect("an invite code");
-    let (status, joined) = server.join(code, "stranger's phone");
+    let code = server.other_club_invite("Seoul Club");
+    let (status, joined) = server.join(&code, "stranger's phone");
     assert_eq!(status, 200, "{joined}");
     joined["token"].as_str().expect("a token").to_owned()
 }

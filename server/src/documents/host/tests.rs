@@ -259,18 +259,7 @@ fn message_with_last_change(doc: &Automerge) -> sync::Message {
 fn a_forged_deletion_is_rolled_back_and_refused_to_its_sender_alone() {
     use automerge::ReadDoc;
     let (stored, donation) = stored_collection();
-    let mut host = DocumentHost::new(
-        DOC,
-        Loaded {
-            doc: stored.clone(),
-            registered: Some((club(1), DocumentKind::StreetCollection)),
-            ..Loaded::default()
-        },
-        HostLimits {
-            max_document_bytes: 1 << 20,
-        },
-        Default::default(),
-    );
+    let mut host = collection_host(&stored, 1 << 20);
     let donations = |doc: &Automerge| {
         let (_, obj) = doc.get(ROOT, "donations").expect("read").expect("there");
         doc.keys(&obj).collect::<Vec<_>>()
@@ -362,18 +351,7 @@ fn a_forged_deletion_is_rolled_back_and_refused_to_its_sender_alone() {
 fn a_change_under_another_devices_actor_is_refused() {
     use automerge::ActorId;
     let (stored, _) = stored_collection();
-    let mut host = DocumentHost::new(
-        DOC,
-        Loaded {
-            doc: stored.clone(),
-            registered: Some((club(1), DocumentKind::StreetCollection)),
-            ..Loaded::default()
-        },
-        HostLimits {
-            max_document_bytes: 1 << 20,
-        },
-        Default::default(),
-    );
+    let mut host = collection_host(&stored, 1 << 20);
     // Phone 2 writes under its actor; the server now knows that actor is phone 2's.
     let actor = ActorId::random();
     let mut phone = stored.fork();
