@@ -68,6 +68,12 @@ impl Currency {
     pub fn minor_digits(&self) -> u8 {
         self.minor_digits
     }
+
+    /// Every currency money may be recorded in, by code. The phone app's table of decimals
+    /// (`web/src/currencies.json`) is generated from this list and checked against it.
+    pub fn all() -> impl Iterator<Item = Currency> {
+        CODES.iter().filter_map(|(code, _)| Self::new(code).ok())
+    }
 }
 
 impl FromStr for Currency {

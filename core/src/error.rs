@@ -24,6 +24,12 @@ pub enum RecordError {
         /// The currency given.
         given: String,
     },
+    /// Not a tin number (tins are numbered from 1).
+    #[error("{0}")]
+    InvalidTin(String),
+    /// A consent names a person who is not one of the petition's signatures.
+    #[error("no signature {0} on this petition")]
+    UnknownSignature(String),
     /// No tin with this number was added to the collection.
     #[error("tin {0} is not part of this collection")]
     UnknownTin(TinNumber),

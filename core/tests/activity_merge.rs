@@ -67,39 +67,32 @@ fn consent(person: &str, given: bool, minute: i64) -> NewConsent {
 #[test]
 fn a_concurrent_grant_and_withdrawal_resolve_to_withdrawn() {
     let mut office = petition();
+    let sig = office
+        .sign(&signature("Kim Ji-woo", "LS1 6AB", 0))
+        .expect("signed")
+        .key();
+    let sig = sig.as_str();
     office
-        .record_consent(&consent("sig-1", true, 1))
+        .record_consent(&consent(sig, true, 1))
         .expect("granted");
     let mut phone = replica(&office);
     // Offline: the phone records a withdrawal; the office (later by the clock) a new grant.
     phone
-        .record_consent(&consent("sig-1", false, 2))
+        .record_consent(&consent(sig, false, 2))
         .expect("withdrawn");
     office
-        .record_consent(&consent("sig-1", true, 50))
+        .record_consent(&consent(sig, true, 50))
         .expect("granted again");
     sync(&mut office, &phone);
     sync(&mut phone, &office);
-    assert!(
-        !office
-            .consent_given("sig-1", "campaign_updates")
-            .expect("read")
-    );
-    assert!(
-        !phone
-            .consent_given("sig-1", "campaign_updates")
-            .expect("read")
-    );
+    assert!(!office.consent_given(sig, "campaign_updates").expect("read"));
+    assert!(!phone.consent_given(sig, "campaign_updates").expect("read"));
 
     // A grant made after seeing the withdrawal gives consent again.
     office
-        .record_consent(&consent("sig-1", true, 60))
+        .record_consent(&consent(sig, true, 60))
         .expect("granted knowingly");
-    assert!(
-        office
-            .consent_given("sig-1", "campaign_updates")
-            .expect("read")
-    );
+    assert!(office.consent_given(sig, "campaign_updates").expect("read"));
     assert!(
         !office
             .consent_given("sig-2", "campaign_updates")

@@ -96,7 +96,7 @@ fn petition_writers_keep_the_rules() {
         checked(&mut p, &by, "a consent event", |p| {
             p.record_consent(&NewConsent {
                 id: ConsentId::new_v7(at(minute)),
-                person: "sig-1".into(),
+                person: p.signatures().expect("read")[0].id.key(),
                 purpose: "campaign_updates".into(),
                 wording_version: "v2".into(),
                 method: ConsentMethod::Device,

@@ -1,9 +1,10 @@
-//! Runs the Node scripts of `tests/interop/` (stock `@automerge/automerge-repo` clients): each
-//! takes its arguments on the command line, prints one JSON value on stdout and exits non-zero
-//! on failure. A script that outlives its time limit is killed, so no test hangs on it.
+//! Runs Node scripts: those of `tests/interop/` (stock `@automerge/automerge-repo` clients) and
+//! the web app's conformance runner (`web/conformance/`). Each takes its arguments on the command
+//! line, prints one JSON value on stdout and exits non-zero on failure. A script that outlives
+//! its time limit is killed, so no test hangs on it.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,21 @@ pub const SCRIPT_LIMIT: Duration = Duration::from_secs(60);
 /// The Node project of the interop scripts.
 pub fn interop_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop")
+}
+
+/// The web app's Node project (its `node_modules` come from `npm ci` in `web/`).
+pub fn web_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web")
+}
+
+/// Panics with what to do when the web app's dependencies are not installed.
+pub fn require_web_modules() {
+    let modules = web_dir().join("node_modules");
+    assert!(
+        modules.is_dir(),
+        "{} is missing: run ./run-tests (it runs `npm ci` in web/)",
+        modules.display()
+    );
 }
 
 /// True when the JS interop tests should run: `CLUBSYNC_SKIP_JS=1` skips them. Panics with what
@@ -46,10 +62,15 @@ pub struct ScriptRun {
 
 /// Runs `node <script> <args>` in `tests/interop/` and waits for it, at most [`SCRIPT_LIMIT`].
 pub fn run(script: &str, args: &[&str]) -> ScriptRun {
+    run_in(&interop_dir(), script, args)
+}
+
+/// Runs `node <script> <args>` in `dir` and waits for it, at most [`SCRIPT_LIMIT`].
+pub fn run_in(dir: &Path, script: &str, args: &[&str]) -> ScriptRun {
     let mut child = Command::new("node")
         .arg(script)
         .args(args)
-        .current_dir(interop_dir())
+        .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -1,13 +1,25 @@
 /** Money as integer minor units and an ISO 4217 code: never a float in a record. */
 
-/** Minor units per major unit: 2 decimals unless the currency has none. */
-const NO_DECIMALS = new Set(["JPY", "KRW", "ISK", "CLP", "VND", "UGX", "PYG", "XAF", "XOF"])
+/**
+ * Digits of the minor unit per ISO 4217 code (2 for GBP, 0 for KRW and RWF, 3 for KWD):
+ * generated from core's currency list (`Currency::all`); the conformance test fails when the
+ * two differ (`CLUBSYNC_BLESS=1 cargo test -p clubsync-tests --test web_conformance` rewrites it).
+ */
+import CURRENCIES from "./currencies.json"
 
-export function decimals(currency: string): number {
-  return NO_DECIMALS.has(currency) ? 0 : 2
+const DIGITS: Record<string, number> = CURRENCIES
+
+/** True for a code money may be recorded in. */
+export function isCurrency(code: string): boolean {
+  return Object.prototype.hasOwnProperty.call(DIGITS, code)
 }
 
-/** `1250` GBP -> `"12.50"` (no symbol, no grouping: what the totals show). */
+/** Digits of the currency's minor unit (2 for a code this build does not know). */
+export function decimals(currency: string): number {
+  return isCurrency(currency) ? DIGITS[currency] : 2
+}
+
+/** `1250` GBP -> `"12.50"`, `1250` KWD -> `"1.250"` (no symbol, no grouping: as core's `Money::decimal`). */
 export function formatMinor(minor: number, currency: string): string {
   const places = decimals(currency)
   const sign = minor < 0 ? "-" : ""
@@ -19,16 +31,22 @@ export function formatMinor(minor: number, currency: string): string {
   return `${sign}${major}.${rest}`
 }
 
-/** `"12.5"`, `"12,50"`, `"12"` -> minor units, or `null` for anything else. */
+/**
+ * An amount as typed -> minor units, or `null` when it is not one. The rule is core's
+ * (`amount_text::parse_minor_units`): digits with at most one point, no more decimals than the
+ * currency has, no sign, no thousands separators. Two things a phone keyboard adds are read
+ * first: a leading currency symbol (`£5`) and a decimal comma (`12,50`, only where the comma
+ * cannot be a thousands separator: one or two digits after it and no point).
+ */
 export function parseAmount(text: string, currency: string): number | null {
   const places = decimals(currency)
-  const trimmed = text.trim().replace(/^[£$€₩¥]\s*/, "")
-  const pattern = places === 0 ? /^(\d{1,9})$/ : /^(\d{1,9})(?:[.,](\d{1,2}))?$/
-  const m = pattern.exec(trimmed)
-  if (!m) return null
-  const major = Number(m[1])
-  const fraction = places === 0 ? 0 : Number((m[2] ?? "").padEnd(places, "0") || "0")
-  const minor = major * 10 ** places + fraction
+  let typed = text.trim().replace(/^[£$€₩¥]\s*/, "")
+  if (/^\d*,\d{1,2}$/.test(typed)) typed = typed.replace(",", ".")
+  const m = /^(\d*)(?:\.(\d*))?$/.exec(typed)
+  if (!m || (m[1] === "" && !m[2])) return null
+  const fraction = m[2] ?? ""
+  if (fraction.length > places) return null
+  const minor = Number(m[1] || "0") * 10 ** places + Number(fraction.padEnd(places, "0") || "0")
   return Number.isSafeInteger(minor) ? minor : null
 }
 

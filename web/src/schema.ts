@@ -11,6 +11,7 @@
  * the document).
  */
 import { ImmutableString } from "@automerge/automerge-repo"
+import { isCurrency } from "./money"
 
 /** An Automerge document seen through the change proxy or as a snapshot. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -231,6 +232,7 @@ const COLLECTION_CONTAINERS = ["permit", "status", "tins", "custody", "donations
 /** The first (and only first) change of a new street collection: root fields and every container. */
 export function newCollection(args: { club: string; title: string; currency: string; at: number }): AnyDoc {
   if (!args.title.trim()) throw new RecordError("Give the collection a title.")
+  if (!isCurrency(args.currency)) throw new RecordError(`${args.currency} is not a currency code (ISO 4217, like GBP or KRW).`)
   const doc: AnyDoc = {
     kind: I("street_collection"),
     schema_version: SCHEMA_VERSION,
@@ -247,7 +249,7 @@ export function newCollection(args: { club: string; title: string; currency: str
 
 /** Adds tin `number` (key = the number in decimal). */
 export function addTin(d: AnyDoc, number: number, at: number): void {
-  if (!Number.isSafeInteger(number) || number < 0 || number > 0xffffffff) throw new RecordError(`${number} is not a tin number.`)
+  if (!Number.isSafeInteger(number) || number < 1 || number > 0xffffffff) throw new RecordError(`${number} is not a tin number: tins are numbered from 1.`)
   if (d.tins[String(number)]) throw new RecordError(`Tin ${number} already exists.`)
   d.tins[String(number)] = { number, added_at: at }
 }
@@ -394,11 +396,16 @@ export function recordCount(d: AnyDoc, n: NewCount): void {
   }
 }
 
-/** A counter signs a saved count: their key added to `signatures`. */
-export function signCount(d: AnyDoc, count: string, counter: string, at: number): void {
+/**
+ * A counter signs a saved count from their own phone (`by` is this phone's member): their key
+ * added to `signatures`. Before a count is saved both counters sign on the one phone that
+ * records it; once saved, a signature for another member would be refused by the server.
+ */
+export function signCount(d: AnyDoc, count: string, counter: string, by: string, at: number): void {
   const c = d.counts[count]
   if (!c) throw new RecordError("Unknown count.")
   if (str(c.counter1) !== counter && str(c.counter2) !== counter) throw new RecordError("Only the two counters sign.")
+  if (counter !== by) throw new RecordError("A saved count is signed by each counter on their own phone.")
   if (!c.signatures) throw new RecordError("This count cannot be signed (it has no signatures map).")
   if (c.signatures[counter] !== undefined) return
   c.signatures[counter] = at

@@ -181,7 +181,7 @@ impl StreetCollection {
         let record = Record::new()
             .with("custody", new.custody.key())
             .with("tin", i64::from(custody.tin.0))
-            .with("place", new.place.as_str())
+            .with("place", new.place.trim())
             .with("at", new.at)
             .with("counter1", new.counter1.key())
             .with("counter2", new.counter2.key())

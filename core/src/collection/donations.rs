@@ -150,7 +150,7 @@ impl StreetCollection {
         }
         let record = Record::new()
             .with("donation", donation.key())
-            .with("reason", reason)
+            .with("reason", reason.trim())
             .with("by", by.key())
             .with("at", at);
         document::write(&mut self.doc, at, |tx| {

@@ -99,7 +99,7 @@ impl StreetCollection {
         }
         let fields = Record::new()
             .with("club", new.club.to_string())
-            .with("title", new.title.as_str())
+            .with("title", new.title.trim())
             .with("currency", new.currency.code());
         let mut doc = document::new_document(actor, Self::KIND, CONTAINERS, at, fields)?;
         stage::advance(&mut doc, Stage::Planned, at)?;

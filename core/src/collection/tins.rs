@@ -69,13 +69,15 @@ pub struct Custody {
 }
 
 impl StreetCollection {
-    /// Adds a tin to the collection. Refused if the number is taken.
+    /// Adds a tin to the collection. Refused for tin 0 (tins are numbered from 1) and a number
+    /// taken.
     pub fn add_tin(
         &mut self,
         number: TinNumber,
         beneficiary: Option<&str>,
         at: Timestamp,
     ) -> Result<(), RecordError> {
+        TinNumber::parse(&number.key()).map_err(RecordError::InvalidTin)?;
         let tins = self.container("tins")?;
         if self.reader("tins")?.has(&number.key()) {
             return Err(RecordError::TinExists(number));

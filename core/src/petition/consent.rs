@@ -41,7 +41,7 @@ text_enum!(ConsentMethod { Device => "device", Paper => "paper", InPerson => "in
 pub struct NewConsent {
     /// The event's id, made on the device.
     pub id: ConsentId,
-    /// Who the consent is about: a signature id or a member id, as text.
+    /// Who the consent is about: the id of one of the petition's signatures, as text.
     pub person: String,
     /// What it is for, e.g. `"campaign_updates"`.
     pub purpose: String,
@@ -68,6 +68,7 @@ pub struct Consent {
 
 impl Petition {
     /// Records a consent event, superseding the current events for that person and purpose.
+    /// Refused for a person who is not one of the petition's signatures.
     pub fn record_consent(&mut self, new: &NewConsent) -> Result<ConsentId, RecordError> {
         for (value, name) in [
             (&new.person, "person"),
@@ -77,6 +78,9 @@ impl Petition {
             if value.trim().is_empty() {
                 return Err(RecordError::EmptyField(name));
             }
+        }
+        if !self.root().map("signatures")?.has(&new.person) {
+            return Err(RecordError::UnknownSignature(new.person.clone()));
         }
         let consents = document::container(&self.doc, "consents")?;
         if self.root().map("consents")?.has(&new.id.key()) {

@@ -83,6 +83,11 @@ pub struct Signature {
     pub comment: Option<String>,
 }
 
+/// A free-text field as the signer gave it: trimmed, and absent when blank.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 impl Petition {
     /// Records a signature; the first one freezes the text. Refused past the deadline, without
     /// a name, or without a postcode or town.
@@ -96,8 +101,8 @@ impl Petition {
         if new.name.trim().is_empty() {
             return Err(RecordError::EmptyField("name"));
         }
-        let has = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
-        if !has(&new.postcode) && !has(&new.town) {
+        let (postcode, town) = (given(&new.postcode), given(&new.town));
+        if postcode.is_none() && town.is_none() {
             return Err(RecordError::NoPostcodeOrTown);
         }
         let signatures = document::container(&self.doc, "signatures")?;
@@ -113,17 +118,17 @@ impl Petition {
         let record = Record::new()
             .with("text_hash", self.text_hash()?)
             .with("name", new.name.trim())
-            .with_opt("postcode", new.postcode.clone())
-            .with_opt("town", new.town.clone())
-            .with_opt("email", new.email.clone())
-            .with_opt("phone", new.phone.clone())
+            .with_opt("postcode", postcode)
+            .with_opt("town", town)
+            .with_opt("email", given(&new.email))
+            .with_opt("phone", given(&new.phone))
             .with("at", new.at)
             .with("collector", new.collector.key())
             .with_opt("event", new.event.map(|e| e.to_string()))
             .with("source", if sheet.is_some() { "paper" } else { "device" })
             .with_opt("sheet", sheet)
             .with_opt("line", line)
-            .with_opt("comment", new.comment.clone());
+            .with_opt("comment", given(&new.comment));
         document::write(&mut self.doc, new.at, |tx| {
             if !frozen {
                 tx.put(ROOT, "frozen_at", new.at.millis())?;

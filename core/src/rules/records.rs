@@ -255,6 +255,7 @@ impl<'a> Records<'a> {
             }
             (DocumentKind::Petition, "consents") => {
                 let c = read_consent(record_id(&path, key)?, &r).map_err(invalid)?;
+                self.must_exist(&path, "signatures", &c.event.person)?;
                 for superseded in &c.supersedes {
                     self.must_exist(&path, "consents", &superseded.key())?;
                 }

@@ -10,10 +10,10 @@
  */
 import type { Context, Screen } from "../app"
 import { denominationLabel, formatMinor, parseAmount, presets } from "../money"
+import { collectionFigures } from "../figures"
 import { uuidv7 } from "../ids"
 import {
   activeCustody,
-  counts,
   custodyLog,
   donations,
   issueTin,
@@ -44,6 +44,8 @@ export function collectionScreen(ctx: Context, id: string): Screen {
   const counted = h("span", { testid: "collection-counted-total", class: "figure" }, "0.00")
   const countedTins = h("span", {})
   const countedLine = h("p", { class: "figure-line", hidden: true }, currencyLabels[2], " ", counted, " counted from ", countedTins)
+  const postClose = h("span", { testid: "collection-post-close", class: "figure" }, "0")
+  const postCloseLine = h("p", { class: "figure-line", hidden: true }, postClose, " after the return was submitted: adjustments, not in the figures above")
   const figures = h(
     "div",
     { testid: "collection-figures", class: "card figures", role: "group", "aria-label": "The whole collection" },
@@ -52,6 +54,7 @@ export function collectionScreen(ctx: Context, id: string): Screen {
     h("p", { class: "figure-line" }, currencyLabels[0], " ", tally, " tallied in tins"),
     outsideLine,
     countedLine,
+    postCloseLine,
     h("p", { class: "hint" }, "The tin tally is what collectors tapped: a tin's money counts once the tin is opened and counted.")
   )
 
@@ -244,24 +247,23 @@ export function collectionScreen(ctx: Context, id: string): Screen {
     setText(currencyLabel, currency)
     for (const label of currencyLabels) setText(label, currency)
 
-    // The whole collection: every donation not reversed, whoever recorded it on whichever phone.
-    const recorded = donations(d).filter(x => !x.reversed)
-    const inTins = recorded.filter(x => x.source === "tin")
-    const notInTins = recorded.filter(x => x.source !== "tin")
-    const activeCounts = counts(d).filter(c => c.active)
-    const sum = (list: { amountMinor: number }[]) => list.reduce((s, x) => s + x.amountMinor, 0)
-    setText(allCount, recorded.length)
+    // The whole collection: every donation not reversed, whoever recorded it on whichever phone,
+    // up to the return once one is submitted (later entries are adjustments, shown apart).
+    const f = collectionFigures(d)
+    setText(allCount, f.recorded)
     setText(
       allCountText,
-      (recorded.length === 1 ? " donation recorded" : " donations recorded") +
-        (notInTins.length ? `: ${inTins.length} in tins, ${notInTins.length} outside` : "")
+      (f.recorded === 1 ? " donation recorded" : " donations recorded") +
+        (f.outside ? `: ${f.inTins} in tins, ${f.outside} outside` : "")
     )
-    setText(tally, formatMinor(sum(inTins), currency))
-    show(outsideLine, notInTins.length > 0)
-    setText(outside, formatMinor(sum(notInTins), currency))
-    show(countedLine, activeCounts.length > 0)
-    setText(counted, formatMinor(sum(activeCounts), currency))
-    setText(countedTins, activeCounts.length === 1 ? "1 tin" : `${activeCounts.length} tins`)
+    setText(tally, formatMinor(f.tallyMinor, currency))
+    show(outsideLine, f.outside > 0)
+    setText(outside, formatMinor(f.outsideMinor, currency))
+    show(countedLine, f.countedTins > 0)
+    setText(counted, formatMinor(f.countedMinor, currency))
+    setText(countedTins, f.countedTins === 1 ? "1 tin" : `${f.countedTins} tins`)
+    show(postCloseLine, f.postClose > 0)
+    setText(postClose, f.postClose === 1 ? "1 entry" : `${f.postClose} entries`)
 
     // Tins: mine first, then the ones nobody has.
     const all = tins(d)

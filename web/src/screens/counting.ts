@@ -96,7 +96,7 @@ export function countingScreen(ctx: Context, id: string): Screen {
     if (count) {
       const counter = which === 1 ? count.counter1 : count.counter2
       try {
-        handle.change(x => signCount(x, count.id, counter, Date.now()))
+        handle.change(x => signCount(x, count.id, counter, ctx.me.member_id, Date.now()))
         flash(message, `Signed by ${memberName(ctx, counter)}.`)
       } catch (e) {
         flash(message, (e as Error).message, "error")

@@ -1,0 +1,97 @@
+/**
+ * The web app's half of the conformance test (tests/tests/web_conformance): runs the app's own
+ * record writers (src/schema.ts), money (src/money.ts) and figures (src/figures.ts) on cases
+ * that core generated, so the Rust test can compare what the phone writes with what core's
+ * writer and the server's rules do with the same intent.
+ *
+ *   node conformance/run.mjs <dir>
+ *
+ * `<dir>/cases.json` names the documents (Automerge files in `<dir>`), the cases and the money
+ * inputs. For each case that the app writes, its change goes to `<dir>/<name>.change` (a new
+ * collection's whole document to `<dir>/<name>.doc`); the outcomes, the figures and the money
+ * results are printed as one line of JSON. The sources are bundled with rolldown (as vite
+ * would) into conformance/.build/, with the Automerge packages left to Node.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import * as A from "@automerge/automerge"
+import { build } from "rolldown"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const dir = process.argv[2]
+if (!dir) {
+  console.error("usage: node conformance/run.mjs <dir with cases.json>")
+  process.exit(2)
+}
+
+const bundle = join(here, ".build", "app.mjs")
+mkdirSync(dirname(bundle), { recursive: true })
+await build({
+  input: join(here, "entry.ts"),
+  platform: "node",
+  external: [/^@automerge\//],
+  logLevel: "warn",
+  output: { file: bundle, format: "esm" },
+})
+const { schema, money, figures } = await import(pathToFileURL(bundle).href)
+
+const spec = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"))
+const load = file => A.load(new Uint8Array(readFileSync(join(dir, file))))
+const club = load(spec.club)
+const members = schema.members(club)
+const member = id => (id === null || id === undefined ? undefined : members.find(m => m.id === id))
+
+/** Each op: the app's writer called as its screen calls it. */
+const ops = {
+  addTin: (d, a) => schema.addTin(d, a.number, a.at),
+  issueTin: (d, a) =>
+    schema.issueTin(d, { id: a.id, tin: a.tin, collector: member(a.collector), seal: a.seal, issuedBy: a.issuedBy, at: a.at }),
+  returnTin: (d, a) => schema.returnTin(d, a.custody, { at: a.at, to: a.to, sealIntact: a.sealIntact }),
+  recordTinDonation: (d, a) => schema.recordTinDonation(d, a),
+  reverseDonation: (d, a) => schema.reverseDonation(d, a),
+  recordCount: (d, a) =>
+    schema.recordCount(d, { ...a, counter1: member(a.counter1), counter2: member(a.counter2) }),
+  signCount: (d, a) => schema.signCount(d, a.count, a.counter, a.by, a.at),
+  sign: (d, a) => schema.sign(d, a),
+  recordConsent: (d, a) => schema.recordConsent(d, a),
+}
+
+const outcome = (f) => {
+  try {
+    return f()
+  } catch (e) {
+    if (e instanceof schema.RecordError) return { outcome: "refused", message: e.message }
+    return { outcome: "crashed", message: String(e && e.stack ? e.stack : e) }
+  }
+}
+
+const cases = {}
+for (const c of spec.cases) {
+  cases[c.name] = outcome(() => {
+    if (c.op === "newCollection") {
+      const doc = A.from(schema.newCollection(c.args))
+      writeFileSync(join(dir, `${c.name}.doc`), A.save(doc))
+      return { outcome: "wrote" }
+    }
+    const op = ops[c.op]
+    if (!op) return { outcome: "crashed", message: `no op ${c.op}` }
+    const before = load(c.before)
+    const after = A.change(before, d => op(d, c.args))
+    const change = A.getLastLocalChange(after)
+    if (!change) return { outcome: "unchanged" }
+    writeFileSync(join(dir, `${c.name}.change`), change)
+    return { outcome: "wrote" }
+  })
+}
+
+const figuresOut = {}
+for (const file of spec.figures) figuresOut[file] = outcome(() => figures.collectionFigures(load(file)))
+
+const moneyOut = {
+  digits: spec.money.currencies.map(code => money.decimals(code)),
+  format: spec.money.format.map(([minor, code]) => money.formatMinor(minor, code)),
+  parse: spec.money.parse.map(([text, code]) => money.parseAmount(text, code)),
+}
+
+console.log(JSON.stringify({ cases, figures: figuresOut, money: moneyOut }))

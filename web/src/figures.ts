@@ -1,0 +1,88 @@
+/**
+ * The whole collection's figures as the phone shows them, read as core's reconciliation reads
+ * them (`core/src/reports/reconciliation.rs`): a reversed donation is left out; a donation into
+ * a tin is a tally of what collectors tapped (the tin's money counts once, through its count);
+ * and once a return is submitted, the earliest return's heads close the ledger, so donations,
+ * counts and ledger entries the document did not hold at those heads are post-close
+ * adjustments: counted apart, never added to the figures the return covered.
+ *
+ * The conformance test (`tests/tests/web_conformance`) checks these against core on the same
+ * documents.
+ */
+import * as A from "@automerge/automerge"
+import { counts, donations, str, type AnyDoc } from "./schema"
+
+export interface CollectionFigures {
+  /** Donations recorded and not reversed, before the close. */
+  recorded: number
+  /** Of them, into tins. */
+  inTins: number
+  /** Of them, outside tins (card, online, other). */
+  outside: number
+  /** Minor units tapped into tins (a tally, not money counted). */
+  tallyMinor: number
+  /** Minor units given outside tins. */
+  outsideMinor: number
+  /** Active counts before the close, and the cash they counted. */
+  countedTins: number
+  countedMinor: number
+  /** Entries (donations, counts, ledger entries) that reached the document after the close. */
+  postClose: number
+}
+
+/** The heads the earliest return submission recorded (by time, then id), or undefined. */
+export function closingHeads(doc: AnyDoc): string[] | undefined {
+  const returns = Object.entries((doc.returns ?? {}) as AnyDoc)
+    .filter(([, r]) => r && typeof r === "object" && typeof r.submitted_at === "number")
+    .sort(([a, x], [b, y]) => x.submitted_at - y.submitted_at || (a < b ? -1 : a > b ? 1 : 0))
+  const first = returns[0]?.[1]
+  if (!first || !Array.isArray(first.heads)) return undefined
+  return first.heads.map((h: unknown) => String(str(h)))
+}
+
+/** The keys each container held at the close, or undefined while the collection is open. */
+function keysAtClose(doc: AnyDoc): ((container: string) => Set<string>) | undefined {
+  const heads = closingHeads(doc)
+  if (!heads) return undefined
+  let closed: AnyDoc
+  try {
+    closed = A.view(doc as A.Doc<AnyDoc>, heads)
+  } catch {
+    // The closing change has not reached this phone yet: nothing is post-close for it.
+    return undefined
+  }
+  return container => new Set(Object.keys((closed[container] ?? {}) as AnyDoc))
+}
+
+export function collectionFigures(doc: AnyDoc): CollectionFigures {
+  const atClose = keysAtClose(doc)
+  const before = (container: string) => {
+    const keys = atClose?.(container)
+    return (id: string) => !keys || keys.has(id)
+  }
+  const donationBefore = before("donations")
+  const countBefore = before("counts")
+  const ledgerBefore = before("ledger")
+
+  const all = donations(doc)
+  const allCounts = counts(doc)
+  const recorded = all.filter(x => !x.reversed && donationBefore(x.id))
+  const inTins = recorded.filter(x => x.source === "tin")
+  const outside = recorded.filter(x => x.source !== "tin")
+  const active = allCounts.filter(c => c.active && countBefore(c.id))
+  const sum = (list: { amountMinor: number }[]) => list.reduce((s, x) => s + x.amountMinor, 0)
+  const ledgerKeys = Object.keys((doc.ledger ?? {}) as AnyDoc)
+  return {
+    recorded: recorded.length,
+    inTins: inTins.length,
+    outside: outside.length,
+    tallyMinor: sum(inTins),
+    outsideMinor: sum(outside),
+    countedTins: active.length,
+    countedMinor: sum(active),
+    postClose:
+      all.filter(x => !donationBefore(x.id)).length +
+      allCounts.filter(c => !countBefore(c.id)).length +
+      ledgerKeys.filter(k => !ledgerBefore(k)).length,
+  }
+}
