@@ -17,9 +17,9 @@
 //! - [`limits`], [`error`]: what a peer may send, and what happens when it breaks the rules.
 //! - [`http_api`]: the JSON of the HTTP endpoints beside the websocket (`/api/join`, refusals),
 //!   which server and devices share.
-//! - `sync_check` (private): checks on a peer's automerge sync message that automerge does not
-//!   make itself, so that no message can make our next `generate_sync_message` panic or exhaust
-//!   memory.
+//! - [`sync_check`]: checks on a peer's automerge sync message that automerge does not make
+//!   itself, so that no message can make our next `generate_sync_message` panic or exhaust
+//!   memory (and [`sync_check::check_saved_bytes`], the same bound for a device's uploaded copy).
 //!
 //! # Example
 //!
@@ -50,7 +50,7 @@ pub mod limits;
 pub mod message;
 pub mod refusal;
 pub mod server;
-mod sync_check;
+pub mod sync_check;
 
 pub use client::{ClientAction, ClientSession};
 pub use doc_sync::{DocSyncError, DocumentSync, Permission, Receipt};

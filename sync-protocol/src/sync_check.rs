@@ -41,6 +41,12 @@ const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 /// automerge's chunk type for a deflated change.
 const COMPRESSED_CHANGE: u8 = 2;
 
+/// automerge's chunk type for a whole document.
+const DOCUMENT: u8 = 0;
+
+/// The bit of a column's specification that says its data is deflated.
+const DEFLATE_BIT: u64 = 0b1000;
+
 /// Decodes a sync message and checks it; the error says what is wrong, for a log reader.
 pub(crate) fn decode(data: &[u8]) -> Result<sync::Message, String> {
     let message = sync::Message::decode(data).map_err(|e| e.to_string())?;
@@ -67,12 +73,22 @@ pub(crate) fn check(message: &sync::Message) -> Result<(), String> {
         .try_for_each(|chunk| check_inflation(chunk, &mut budget))
 }
 
-/// Checks that every compressed change chunk in `bytes` (one entry of a message's changes)
+/// Checks that the saved Automerge bytes `bytes` (a document, changes, or both concatenated, as
+/// a device uploads its copy) inflate to at most [`MAX_INFLATED_BYTES`] together, each part
+/// within [`MAX_INFLATION_RATIO`] of its size: what [`check`] asks of one sync message.
+pub fn check_saved_bytes(bytes: &[u8]) -> Result<(), String> {
+    let mut budget = MAX_INFLATED_BYTES;
+    check_inflation(bytes, &mut budget)
+}
+
+/// Checks that every deflated part of the chunks in `bytes` (one entry of a message's changes)
 /// inflates to at most [`ALWAYS_INFLATED_BYTES`] or [`MAX_INFLATION_RATIO`] times its size,
-/// and within what is left of the message's `budget`, by inflating it into a counter.
-/// Anything that does not parse as chunks is left to automerge, which refuses it.
+/// and within what is left of the message's `budget`, by inflating it into a counter. The
+/// deflated parts are a compressed change chunk (type 2) and the deflated columns of a
+/// document chunk (type 0: automerge sends a whole document to a peer that has nothing, and
+/// inflates each deflated column with `read_to_end`). Anything that does not parse as chunks
+/// is left to automerge, which refuses it.
 fn check_inflation(bytes: &[u8], budget: &mut u64) -> Result<(), String> {
-    use std::io::Read;
     let mut rest = bytes;
     while rest.len() > 9 && rest[..4] == MAGIC {
         let chunk_type = rest[8];
@@ -83,24 +99,79 @@ fn check_inflation(bytes: &[u8], budget: &mut u64) -> Result<(), String> {
         let Some(data) = usize::try_from(length).ok().and_then(|n| after.get(..n)) else {
             return Ok(());
         };
-        if chunk_type == COMPRESSED_CHANGE {
-            let bound = (data.len() as u64)
-                .saturating_mul(MAX_INFLATION_RATIO)
-                .max(ALWAYS_INFLATED_BYTES)
-                .min(*budget);
-            let mut inflated = flate2::bufread::DeflateDecoder::new(data).take(bound + 1);
-            let size = std::io::copy(&mut inflated, &mut std::io::sink()).unwrap_or(0);
-            if size > bound {
-                return Err(format!(
-                    "a compressed change of {} bytes inflates past {bound} bytes",
-                    data.len()
-                ));
+        match chunk_type {
+            COMPRESSED_CHANGE => inflate_bounded(data, budget, "a compressed change")?,
+            DOCUMENT => {
+                for column in deflated_columns(data) {
+                    inflate_bounded(column, budget, "a deflated column of a document")?;
+                }
             }
-            *budget -= size;
+            _ => {}
         }
         rest = &after[data.len()..];
     }
     Ok(())
+}
+
+/// Inflates `data` into a counter, refusing it past its bound (or past the `budget` left).
+fn inflate_bounded(data: &[u8], budget: &mut u64, what: &str) -> Result<(), String> {
+    use std::io::Read;
+    let bound = (data.len() as u64)
+        .saturating_mul(MAX_INFLATION_RATIO)
+        .max(ALWAYS_INFLATED_BYTES)
+        .min(*budget);
+    let mut inflated = flate2::bufread::DeflateDecoder::new(data).take(bound + 1);
+    let size = std::io::copy(&mut inflated, &mut std::io::sink()).unwrap_or(0);
+    if size > bound {
+        return Err(format!(
+            "{what} of {} bytes inflates past {bound} bytes",
+            data.len()
+        ));
+    }
+    *budget -= size;
+    Ok(())
+}
+
+/// The deflated columns of a document chunk's `data`: after the actors and the heads come the
+/// change columns' and the operation columns' specifications and lengths, then their data in
+/// that order. A column is deflated when its specification has [`DEFLATE_BIT`]. What does not
+/// parse ends the list (automerge refuses such a chunk before inflating anything past it).
+fn deflated_columns(data: &[u8]) -> Vec<&[u8]> {
+    fn take<'a>(input: &mut &'a [u8], n: u64) -> Option<&'a [u8]> {
+        let n = usize::try_from(n).ok()?;
+        let (taken, rest) = (input.get(..n)?, input.get(n..)?);
+        *input = rest;
+        Some(taken)
+    }
+    let mut rest = data;
+    let mut columns = Vec::new();
+    let mut parse = || -> Option<()> {
+        let actors = read_leb128(&mut rest).ok()?;
+        for _ in 0..actors {
+            let length = read_leb128(&mut rest).ok()?;
+            take(&mut rest, length)?;
+        }
+        let heads = read_leb128(&mut rest).ok()?;
+        take(&mut rest, heads.checked_mul(32)?)?;
+        let mut specs = Vec::new();
+        for _ in 0..2 {
+            let count = read_leb128(&mut rest).ok()?;
+            for _ in 0..count {
+                let spec = read_leb128(&mut rest).ok()?;
+                let length = read_leb128(&mut rest).ok()?;
+                specs.push((spec, length));
+            }
+        }
+        for (spec, length) in specs {
+            let column = take(&mut rest, length)?;
+            if spec & DEFLATE_BIT != 0 {
+                columns.push(column);
+            }
+        }
+        Some(())
+    };
+    let _ = parse();
+    columns
 }
 
 /// Checks an encoded bloom filter: `num_entries`, `num_bits_per_entry`, `num_probes` (LEB128),
@@ -132,6 +203,7 @@ fn check_bloom(encoded: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// A LEB128 number (what automerge's chunks and bloom filters are written in).
 fn read_leb128(input: &mut &[u8]) -> Result<u64, String> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
@@ -144,7 +216,7 @@ fn read_leb128(input: &mut &[u8]) -> Result<u64, String> {
             return Ok(value);
         }
     }
-    Err("bloom filter has a truncated or overlong number".into())
+    Err("a truncated or overlong number".into())
 }
 
 /// A first sync message whose one bloom filter is the encoded `bloom`, as a hostile peer would
@@ -227,7 +299,6 @@ mod tests {
 
     #[test]
     fn a_compressed_change_that_inflates_to_a_bomb_is_refused_and_real_ones_pass() {
-        use std::io::Write;
         // A real change over 256 bytes, which automerge sends deflated.
         let mut doc = Automerge::new();
         let mut tx = doc.transaction();
@@ -241,29 +312,77 @@ mod tests {
         assert_eq!(check(&message), Ok(()));
 
         // 200 MiB of zeros, deflated to a few hundred kilobytes, in a compressed change chunk.
+        message.changes = vec![chunk(COMPRESSED_CHANGE, &deflated_zeros(200))].into();
+        let error = check(&message).expect_err("refused");
+        assert!(error.contains("inflates past"), "{error}");
+    }
+
+    #[test]
+    fn a_document_whose_deflated_column_inflates_to_a_bomb_is_refused_and_real_ones_pass() {
+        // A real document with columns over 256 bytes, which automerge saves deflated.
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        for i in 0..2000_i64 {
+            tx.put(ROOT, format!("donation-{i}"), i).expect("put");
+        }
+        tx.commit();
+        let saved = doc.save();
+        assert_eq!(saved[8], DOCUMENT);
+        let mut data = &saved[9..];
+        let length = read_leb128(&mut data).expect("a chunk length");
+        let columns = deflated_columns(&data[..length as usize]);
+        assert!(!columns.is_empty(), "automerge deflated a column");
+        let mut message = real_message();
+        message.changes = vec![saved.clone()].into();
+        assert_eq!(check(&message), Ok(()));
+        assert_eq!(check_saved_bytes(&saved), Ok(()));
+
+        // No actors, no heads, one change column (id 1, deflated) of 200 MiB of zeros.
+        let zeros = deflated_zeros(200);
+        let mut body = vec![0, 0, 1, (1 << 4) | DEFLATE_BIT as u8];
+        body.extend(leb128(zeros.len() as u64));
+        body.push(0);
+        body.extend(&zeros);
+        let bomb = chunk(DOCUMENT, &body);
+        message.changes = vec![bomb.clone()].into();
+        let error = check(&message).expect_err("refused");
+        assert!(error.contains("a deflated column of a document"), "{error}");
+        let error = check_saved_bytes(&[saved, bomb].concat()).expect_err("refused");
+        assert!(error.contains("inflates past"), "{error}");
+    }
+
+    /// `mib` MiB of zeros, deflated.
+    fn deflated_zeros(mib: usize) -> Vec<u8> {
+        use std::io::Write;
         let mut encoder =
             flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
         let zeros = vec![0u8; 1 << 20];
-        for _ in 0..200 {
+        for _ in 0..mib {
             encoder.write_all(&zeros).expect("deflate");
         }
-        let data = encoder.finish().expect("deflated");
-        let mut bomb = MAGIC.to_vec();
-        bomb.extend([0, 0, 0, 0, COMPRESSED_CHANGE]);
-        let mut length = data.len() as u64;
+        encoder.finish().expect("deflated")
+    }
+
+    /// A chunk of `chunk_type` around `data` (the checksum is not checked before inflating).
+    fn chunk(chunk_type: u8, data: &[u8]) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend([0, 0, 0, 0, chunk_type]);
+        out.extend(leb128(data.len() as u64));
+        out.extend(data);
+        out
+    }
+
+    fn leb128(mut n: u64) -> Vec<u8> {
+        let mut out = Vec::new();
         loop {
-            let byte = (length & 0x7f) as u8;
-            length >>= 7;
-            if length == 0 {
-                bomb.push(byte);
-                break;
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return out;
             }
-            bomb.push(byte | 0x80);
+            out.push(byte | 0x80);
         }
-        bomb.extend(&data);
-        message.changes = vec![bomb].into();
-        let error = check(&message).expect_err("refused");
-        assert!(error.contains("inflates past"), "{error}");
     }
 
     #[test]
