@@ -6,7 +6,8 @@
 //!
 //! - [`serve`]: start, serve (plain or TLS), graceful shutdown.
 //! - [`routes`]: the HTTP surface (`/sync`, `/api/...`, `/healthz`, `/readyz`, `/metrics`);
-//!   [`api`]: the JSON endpoints; [`web_app`]: the phone app's files under `/app/`.
+//!   [`api`]: the JSON endpoints; [`rebuild`]: a device's copy rebuilt after a refused
+//!   change; [`web_app`]: the phone app's files under `/app/`.
 //! - [`admin_api`]: the coordinators' HTTP API under `/api/club` (members, devices,
 //!   revocation, invites, documents, CSV reports), for their own club only.
 //! - [`connection`]: one websocket, driving the protocol's `ServerConnection`.
@@ -28,6 +29,7 @@ pub mod demo;
 pub mod documents;
 pub mod identity;
 pub mod metrics;
+pub mod rebuild;
 pub mod routes;
 pub mod serve;
 pub mod state;

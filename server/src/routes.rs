@@ -1,11 +1,13 @@
-//! The HTTP surface: `/sync` (the websocket), `/healthz`, `/readyz`, `/metrics`, and the phone
-//! app under `/app/` ([`web_app`]).
+//! The HTTP surface: `/sync` (the websocket), `/healthz`, `/readyz`, `/metrics`, a device's
+//! `/api/join` and `/api/documents/{id}/rebuild` ([`rebuild`]), and the phone app under `/app/`
+//! ([`web_app`]).
 //!
 //! `app` builds the router from shared state, so tests can drive it without a socket.
 
 use std::path::PathBuf;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -16,7 +18,7 @@ use serde::Deserialize;
 use crate::api::{ApiError, ErrorCode};
 use crate::identity::DeviceRecord;
 use crate::state::AppState;
-use crate::{admin_api, api, connection, web_app};
+use crate::{admin_api, api, connection, rebuild, web_app};
 
 /// The router of the whole server; the phone app's files are read from `web_dir`.
 pub fn app(state: AppState, web_dir: PathBuf) -> Router {
@@ -26,6 +28,11 @@ pub fn app(state: AppState, web_dir: PathBuf) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .route("/api/join", post(api::join))
+        // A device uploads its whole copy of a document: as large as one sync frame may be.
+        .route(
+            "/api/documents/{id}/rebuild",
+            post(rebuild::rebuild).layer(DefaultBodyLimit::max(state.limits.max_frame_bytes)),
+        )
         .merge(admin_api::router())
         .merge(web_app::router(web_dir))
         .with_state(state)

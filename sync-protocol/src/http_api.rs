@@ -206,3 +206,29 @@ mod tests {
         }
     }
 }
+
+/// `POST /api/documents/{id}/rebuild`: a device's copy of a document, holding a change the
+/// server refused, rebuilt on the server's copy by core's `rules::rebase`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RebuildAnswer {
+    /// The document.
+    pub document: String,
+    /// The rebuilt copy, saved (`Automerge::save`), in standard base64: the server's copy plus
+    /// the device's records that keep the rules, written again under a new actor.
+    pub rebuilt: String,
+    /// What was written again (`container/key`, or a root key), in order.
+    pub kept: Vec<String>,
+    /// What was left out, and why.
+    pub dropped: Vec<DroppedRecord>,
+}
+
+/// A record of the device's copy that breaks a rule, left out of the rebuilt copy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DroppedRecord {
+    /// Where in the document, e.g. `donations/0194f1a2-...`.
+    pub path: String,
+    /// The rule's code (`record_deleted`, `amount_not_positive`, ...).
+    pub rule: String,
+    /// The rule and what was wrong, for a person.
+    pub message: String,
+}

@@ -15,6 +15,17 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, serde_json::Value) {
+    http_bytes(addr, method, path, headers, body.as_bytes())
+}
+
+/// Like [`http`], with a body of bytes (a saved Automerge document, say).
+pub fn http_bytes(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, serde_json::Value) {
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -27,8 +38,8 @@ pub fn http(
         request.push_str(&format!("{k}: {v}\r\n"));
     }
     request.push_str("\r\n");
-    request.push_str(body);
     stream.write_all(request.as_bytes()).expect("write");
+    stream.write_all(body).expect("write");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     let status: u16 = response

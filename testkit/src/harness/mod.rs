@@ -4,6 +4,7 @@
 //! Tests name it `common` (`use clubsync_testkit::harness as common;`).
 
 mod device;
+pub mod hostile;
 mod http;
 pub mod records;
 mod server_process;
