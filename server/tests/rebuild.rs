@@ -157,7 +157,9 @@ async fn a_rebuild_that_must_not_happen_gets_its_own_error() {
     let other = new_collection(&lee, "Another collection").save();
     let never_synced = DocumentId::random().to_string();
     let bomb = common::hostile::deflated_column_bomb(56);
-    let cases: [(&str, Option<&str>, &str, &[u8], u16, &str); 7] = [
+    // (what, token, document, body, status, error code)
+    type Case<'a> = (&'a str, Option<&'a str>, &'a str, &'a [u8], u16, &'a str);
+    let cases: [Case; 7] = [
         ("no token", None, &id, &saved, 401, "no_token"),
         (
             "an observer",
