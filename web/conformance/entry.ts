@@ -2,3 +2,4 @@
 export * as schema from "../src/schema"
 export * as money from "../src/money"
 export * as figures from "../src/figures"
+export * as refusal from "../src/refusal"

@@ -34,7 +34,7 @@ await build({
   logLevel: "warn",
   output: { file: bundle, format: "esm" },
 })
-const { schema, money, figures } = await import(pathToFileURL(bundle).href)
+const { schema, money, figures, refusal } = await import(pathToFileURL(bundle).href)
 
 const spec = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"))
 const load = file => A.load(new Uint8Array(readFileSync(join(dir, file))))
@@ -94,4 +94,6 @@ const moneyOut = {
   parse: spec.money.parse.map(([text, code]) => money.parseAmount(text, code)),
 }
 
-console.log(JSON.stringify({ cases, figures: figuresOut, money: moneyOut }))
+const refusals = spec.refusals.map(text => refusal.parseRefusedChange(text) ?? null)
+
+console.log(JSON.stringify({ cases, figures: figuresOut, money: moneyOut, refusals }))

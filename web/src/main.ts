@@ -30,7 +30,32 @@ const syncStatus = h(
   syncText,
   h("span", { class: "waiting" }, pendingCount, " waiting")
 )
-bar.replaceChildren(syncStatus)
+// What the server refused from this phone, and what was kept (src/refusal.ts).
+const refusalText = h("p", { testid: "refusal-text" })
+const refusalList = h("ul", { testid: "refusal-dropped" })
+const refusalOk = h("button", { testid: "refusal-ok", class: "secondary", type: "button" }, "OK")
+const refusalNotice = h(
+  "div",
+  { testid: "refusal-notice", class: "error refusal", role: "alert", hidden: true },
+  refusalText,
+  refusalList,
+  refusalOk
+)
+refusalOk.addEventListener("click", () => sync?.dismissRefusals())
+bar.replaceChildren(syncStatus, refusalNotice)
+
+function renderRefusals(): void {
+  const latest = sync?.refusals().at(-1)
+  refusalNotice.hidden = !latest
+  if (!latest) return
+  const kept = latest.kept.length
+  const outcome = latest.failed
+    ? ` It could not be fixed yet (${latest.failed}); the app tries again on the next connection.`
+    : ` Your other records on it are safe: ${kept === 1 ? "1 record was" : `${kept} records were`} written again and ${kept === 1 ? "is" : "are"} being sent.` +
+      (latest.dropped.length ? " Left out, because the server's rules refuse them:" : "")
+  setText(refusalText, `The server refused a change from this phone: ${latest.why}.${outcome}`)
+  refusalList.replaceChildren(...latest.dropped.map(d => h("li", { "data-path": d.path }, d.message)))
+}
 
 let sync: Sync | undefined
 let ctx: Context | undefined
@@ -137,6 +162,7 @@ function start(me: Membership): void {
   s.subscribe(() => {
     openListed()
     renderStatus()
+    renderRefusals()
     screen?.update()
   })
   void s.open(me.club_document)
@@ -146,6 +172,12 @@ function start(me: Membership): void {
 
 window.addEventListener("hashchange", route)
 route()
+
+// The browser tests reach the running sync engine here, to forge a change as a buggy app
+// version would (tests/web/refused.mjs); only when localStorage asks for it.
+if (localStorage.getItem("clubsync.test-hooks") === "1") {
+  Object.assign(window, { clubsyncTest: { sync: () => sync } })
+}
 
 // The service worker precaches the app shell so the app opens with no signal. Tests and people
 // can tell it is ready from <html data-sw="ready">.

@@ -54,6 +54,10 @@ export class ServerSocket extends NetworkAdapter {
   /** Between the repo's `connect` and `disconnect`. */
   #running = false
   #ready = false
+  /** While above zero, no dialling (a document is being rebuilt after a refusal). */
+  #held = 0
+  /** Called with the text of every `error` the server sends before it closes. */
+  onServerError: (message: string) => void = () => undefined
   #resolveReady: () => void = () => undefined
   readonly #whenReady = new Promise<void>(resolve => {
     this.#resolveReady = resolve
@@ -116,9 +120,22 @@ export class ServerSocket extends NetworkAdapter {
     this.#resolveReady()
   }
 
+  /** Hangs up and dials no more until `release`: nothing syncs while a copy is replaced. */
+  hold(): void {
+    this.#held += 1
+    this.#hangUp()
+  }
+
+  release(): void {
+    this.#held = Math.max(0, this.#held - 1)
+    if (this.#held > 0) return
+    this.#failures = 0
+    this.#dial()
+  }
+
   #dial(): void {
     this.#cancelRetry()
-    if (!this.#running || this.#socket || !navigator.onLine || !this.peerId) return
+    if (!this.#running || this.#held > 0 || this.#socket || !navigator.onLine || !this.peerId) return
     const socket = new WebSocket(this.#url)
     socket.binaryType = "arraybuffer"
     socket.addEventListener("open", () => {
@@ -144,7 +161,7 @@ export class ServerSocket extends NetworkAdapter {
   }
 
   #scheduleRetry(): void {
-    if (!this.#running || !navigator.onLine || this.#retry !== undefined) return
+    if (!this.#running || this.#held > 0 || !navigator.onLine || this.#retry !== undefined) return
     const wait = retryDelay(this.#failures)
     this.#failures += 1
     this.#retry = setTimeout(() => {
@@ -190,7 +207,9 @@ export class ServerSocket extends NetworkAdapter {
       this.#markReady()
       this.emit("peer-candidate", { peerId: peer, peerMetadata: metadata })
     } else if (message.type === "error") {
-      console.warn(`the server refused the connection: ${(message as { message?: string }).message ?? "(no reason)"}`)
+      const text = (message as { message?: string }).message ?? "(no reason)"
+      console.warn(`the server refused the connection: ${text}`)
+      this.onServerError(text)
     } else {
       this.emit("message", message as Message)
     }

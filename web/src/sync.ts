@@ -10,6 +10,12 @@
  * app also keeps a copy in localStorage, so the count of waiting records is right after a
  * reload while offline. Pending = the local changes not among the ancestors of those heads
  * (`Automerge.getChangesMetaSince`).
+ *
+ * When the server refuses a change of this phone (`src/refusal.ts`), the socket is held, the
+ * server rebuilds this phone's copy of that document, the refused copy is kept aside in
+ * IndexedDB (`clubsync-refused/<id>/<time>`, for a coordinator to look at), and the document is
+ * replaced by the rebuilt copy: its records are sent on the next connection, and the screens
+ * show what was refused and what was kept (`refusals()`).
  */
 import * as A from "@automerge/automerge"
 import {
@@ -17,12 +23,14 @@ import {
   Repo,
   type AutomergeUrl,
   type DocHandle,
+  type DocumentId,
   type PeerId,
   type StorageId,
   type UrlHeads,
 } from "@automerge/automerge-repo"
 import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-indexeddb"
 
+import { parseRefusedChange, requestRebuild, type RefusalReport } from "./refusal"
 import type { AnyDoc } from "./schema"
 import { ServerSocket } from "./socket"
 import { confirmedHeads, serverStorageId, type Membership } from "./store"
@@ -40,6 +48,10 @@ export interface SyncStatus {
 export class Sync {
   readonly repo: Repo
   readonly #adapter: ServerSocket
+  readonly #storage: IndexedDBStorageAdapter
+  readonly #token: string
+  readonly #rebuilding = new Set<string>()
+  readonly #refusals: RefusalReport[] = []
   readonly #handles = new Map<string, DocHandle<AnyDoc>>()
   readonly #opening = new Map<string, Promise<DocHandle<AnyDoc>>>()
   readonly #listeners = new Set<() => void>()
@@ -53,9 +65,15 @@ export class Sync {
     // Dials only while the browser has a network, at once when it comes back, and with
     // backoff while the server cannot be reached (src/socket.ts).
     this.#adapter = new ServerSocket(url)
+    this.#adapter.onServerError = message => {
+      const refused = parseRefusedChange(message)
+      if (refused) void this.#rebuild(refused.document, refused.why)
+    }
+    this.#token = membership.token
+    this.#storage = new IndexedDBStorageAdapter(`clubsync-${membership.device_id}`)
     this.repo = new Repo({
       network: [this.#adapter],
-      storage: new IndexedDBStorageAdapter(`clubsync-${membership.device_id}`),
+      storage: this.#storage,
       // Write each change to IndexedDB at once (the default waits 100 ms): a record must
       // survive the page being reloaded or the phone locked right after the tap.
       saveDebounceRate: 0,
@@ -76,6 +94,55 @@ export class Sync {
     // The indicator follows the browser's network at once (the socket closes or dials too).
     window.addEventListener("offline", () => this.#changed())
     window.addEventListener("online", () => this.#changed())
+  }
+
+  /** The refusals of this phone's changes since the app started, the latest last. */
+  refusals(): readonly RefusalReport[] {
+    return this.#refusals
+  }
+
+  /** Forgets the refusals shown (the user dismissed them). */
+  dismissRefusals(): void {
+    this.#refusals.length = 0
+    this.#changed()
+  }
+
+  /**
+   * After the server refused a change of document `id`: holds the socket, has the server
+   * rebuild this phone's copy, keeps the refused copy aside, replaces the document with the
+   * rebuilt one, and dials again. If the server cannot rebuild it, the document stays as it is
+   * (the refusal comes again on the next connection, and so does the attempt).
+   */
+  async #rebuild(id: string, why: string): Promise<void> {
+    const handle = this.#handles.get(id)
+    if (this.#rebuilding.has(id) || !handle?.isReady()) return
+    this.#rebuilding.add(id)
+    this.#adapter.hold()
+    const report: RefusalReport = { document: id, why, at: Date.now(), kept: [], dropped: [] }
+    try {
+      const copy = A.save(handle.doc())
+      const answer = await requestRebuild(this.#token, id, copy)
+      await this.#storage.save(["clubsync-refused", id, String(report.at)], copy)
+      // The repo forgets the document (its handle and sync), its chunks make way for the
+      // rebuilt copy, and opening it again loads that copy as if it had always been stored.
+      const docId = id as DocumentId
+      await this.repo.flush([docId])
+      await this.repo.removeFromCache(docId)
+      await this.#storage.removeRange([id])
+      await this.#storage.save([id, "snapshot", `rebuilt-${report.at}`], answer.rebuilt)
+      this.#handles.delete(id)
+      this.#opening.delete(id)
+      await this.open(id)
+      report.kept = answer.kept
+      report.dropped = answer.dropped
+    } catch (e) {
+      report.failed = (e as Error).message
+    } finally {
+      this.#refusals.push(report)
+      this.#rebuilding.delete(id)
+      this.#adapter.release()
+      this.#changed()
+    }
   }
 
   /** Calls `listener` after any document or connection change (batched per frame). */

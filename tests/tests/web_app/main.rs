@@ -12,6 +12,9 @@
 //!    signatures.
 //! 3. A donation the CLI records appears in the app; a tin the app counts is in the CLI's report
 //!    with its amount in pounds.
+//! 4. A phone whose change the server refuses (a deletion forged as a buggy app version would
+//!    make it, offline, with a valid donation after it) has its copy rebuilt by the server, says
+//!    what was refused, and the server ends with every valid donation.
 //!
 //! The runs save the screenshots of `docs/screens/` (each screen at 360 px wide). Needs
 //! `/usr/bin/chromium`, `tests/web/node_modules` and the built app `web/dist` (`./run-tests`
@@ -33,6 +36,7 @@ use common::{ServerProcess, client_bin};
 use serde_json::{Value, json};
 
 mod offline_collector;
+mod refused_change;
 mod shared_records;
 
 /// The longest one `clubsync` command may take.

@@ -11,8 +11,10 @@
 //! rules and reads back, through core's readers, exactly as core's own record does.
 //!
 //! Beside the records: the collection screen's figures against core's reconciliation on the
-//! same documents (post-close entries left out), and money (digits per currency, formatting,
-//! typed amounts) against core's `Currency`, `Money::decimal` and `parse_minor_units`.
+//! same documents (post-close entries left out), money (digits per currency, formatting, typed
+//! amounts) against core's `Currency`, `Money::decimal` and `parse_minor_units`, and the app's
+//! reading of a refusal's text (`web/src/refusal.ts`) against the protocol's
+//! `refusal::refused_change`.
 //!
 //! The app is given what its screens give it: this phone's own member and device. A forged
 //! member or device is the server's business, tested with foreign clients in `interop_js` and
@@ -248,6 +250,35 @@ fn differing_lines(core: &str, app: &str) -> String {
     out
 }
 
+/// Texts of `error`s, as the server writes them and as a transport may wrap them, with what the
+/// protocol reads from each.
+fn refusal_texts() -> Vec<(
+    String,
+    Option<(clubsync_protocol::DocumentId, &'static str)>,
+)> {
+    use clubsync_protocol::refusal::{parse_refused_change, refused_change};
+    let doc = clubsync_protocol::DocumentId::random();
+    let why = "donations/0194f1a2: records are never deleted or overwritten (record_deleted): \
+               the record was deleted";
+    let texts = [
+        refused_change(&doc, why),
+        format!(
+            "the other side reported an error: {}",
+            refused_change(&doc, why)
+        ),
+        format!("document {doc} was reloaded; reconnecting"),
+        "this device was revoked by a coordinator".to_owned(),
+    ];
+    texts
+        .into_iter()
+        .map(|text| {
+            let read =
+                parse_refused_change(&text).map(|(d, w)| (d, if w == why { why } else { "?" }));
+            (text, read)
+        })
+        .collect()
+}
+
 #[test]
 fn the_web_app_writes_what_core_and_the_server_keep() {
     node::require_web_modules();
@@ -256,6 +287,7 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
     cases.extend(petition::cases(&world));
     let figure_docs = figures::documents(&world);
     let money = money::Inputs::new();
+    let refusals = refusal_texts();
 
     let dir = tempfile::tempdir().expect("a temporary directory");
     let write = |file: &str, bytes: &[u8]| {
@@ -283,6 +315,7 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
         "cases": spec_cases,
         "figures": figure_files,
         "money": money.spec(),
+        "refusals": refusals.iter().map(|(text, _)| text).collect::<Vec<_>>(),
     });
     write("cases.json", spec.to_string().as_bytes());
 
@@ -304,6 +337,21 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
     }
     divergences.extend(figures::divergences(&figure_docs, &run.json["figures"]));
     divergences.extend(money.divergences(&run.json["money"]));
+    for (i, (text, expected)) in refusals.iter().enumerate() {
+        let read = &run.json["refusals"][i];
+        let app = (!read.is_null()).then(|| {
+            (
+                read["document"].as_str().unwrap_or_default().to_owned(),
+                read["why"].as_str().unwrap_or_default().to_owned(),
+            )
+        });
+        let core = expected.map(|(d, w)| (d.to_string(), w.to_owned()));
+        if app != core {
+            divergences.push(format!(
+                "the refusal {text:?}: the protocol reads {core:?}; the app {app:?}"
+            ));
+        }
+    }
     assert!(
         divergences.is_empty(),
         "the web app and core disagree on {} points:\n\n{}",
