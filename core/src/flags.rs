@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::ids::{CountId, CustodyId, ItemId, ShiftId, SignatureId, TinNumber};
+use crate::ids::{CountId, CustodyId, ItemId, MemberId, ShiftId, SignatureId, TinNumber};
 
 /// A problem found after a merge, for a coordinator to resolve.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -41,6 +41,16 @@ pub enum Flag {
         custody: CustodyId,
         /// The active counts.
         counts: Vec<CountId>,
+    },
+    /// A member the club document does not list as 16 or over carried a tin or counted one. Our
+    /// writers refuse it, but the rule reads another document (the club's members), so the
+    /// server cannot refuse it without refusing valid offline records whose member was marked
+    /// 16 or over concurrently; it is flagged instead (`StreetCollection::age_flags`).
+    MoneyHandledByUnder16 {
+        /// The member.
+        member: MemberId,
+        /// The records naming them as collector or counter (`custody/<id>`, `counts/<id>`).
+        records: Vec<String>,
     },
     /// More people accepted a shift than it needs.
     OverbookedShift {
@@ -93,6 +103,12 @@ impl fmt::Display for Flag {
             Flag::TwoActiveCounts { tin, counts, .. } => {
                 write!(f, "tin {tin} has {} active counts", counts.len())
             }
+            Flag::MoneyHandledByUnder16 { member, records } => write!(
+                f,
+                "member {member} is not recorded as 16 or over, yet {} record(s) have them \
+                 carrying or counting money",
+                records.len()
+            ),
             Flag::OverbookedShift {
                 needed, accepted, ..
             } => {

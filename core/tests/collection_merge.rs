@@ -373,3 +373,35 @@ fn a_return_recorded_on_two_devices_at_once_is_flagged() {
         }]
     );
 }
+
+#[test]
+fn money_handled_by_a_member_not_recorded_16_or_over_is_flagged_with_the_club() {
+    use clubsync_core::club::Role;
+    let mut w = world();
+    // Cho was recorded 16 or over when they took tin 1 and counted it; a coordinator then
+    // corrects the club document (or the phone wrote before the correction reached it).
+    let custody = w.issue(1, w.cho, "S-1", 1);
+    w.give_back(custody, 30);
+    let mut count = w.count(custody, 40);
+    count.counter2 = w.cho;
+    w.collection
+        .record_count(&count, &w.club)
+        .expect("counted while Cho is an adult");
+    assert_eq!(w.collection.age_flags(&w.club).expect("read"), Vec::new());
+
+    w.club
+        .update_member(w.cho, Role::Volunteer, false, at(50))
+        .expect("corrected");
+    let flags = w.collection.age_flags(&w.club).expect("read");
+    assert_eq!(
+        flags,
+        vec![Flag::MoneyHandledByUnder16 {
+            member: w.cho,
+            records: vec![
+                format!("custody/{}", custody.key()),
+                format!("counts/{}", count.id.key())
+            ],
+        }]
+    );
+    assert!(flags[0].to_string().contains("not recorded as 16 or over"));
+}

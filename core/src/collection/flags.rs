@@ -1,14 +1,16 @@
 //! The flags of a street collection: tins out with two collectors at once, a tin's return
-//! recorded twice concurrently, seals used twice, and two active counts of one issue of a tin.
+//! recorded twice concurrently, seals used twice, two active counts of one issue of a tin, and
+//! (read with the club document) money handled by a member not recorded as 16 or over.
 
 use std::collections::BTreeMap;
 
 use automerge::ReadDoc;
 
 use super::StreetCollection;
+use crate::club::Club;
 use crate::error::SchemaError;
 use crate::flags::Flag;
-use crate::ids::{CountId, CustodyId};
+use crate::ids::{CountId, CustodyId, MemberId};
 
 impl StreetCollection {
     /// Everything a merge left for a human to resolve in this collection.
@@ -93,5 +95,29 @@ impl StreetCollection {
             }
         }
         Ok(flags)
+    }
+
+    /// The 16+ rule read against the club document: every collector of a tin and every
+    /// counter who is not a member the club lists as 16 or over, with the records naming them.
+    pub fn age_flags(&self, club: &Club) -> Result<Vec<Flag>, SchemaError> {
+        let mut by_member: BTreeMap<MemberId, Vec<String>> = BTreeMap::new();
+        let mut note = |member: MemberId, record: String| -> Result<(), SchemaError> {
+            if !club.member(member)?.is_some_and(|m| m.age16plus) {
+                by_member.entry(member).or_default().push(record);
+            }
+            Ok(())
+        };
+        for c in self.custody_log()? {
+            note(c.collector, format!("custody/{}", c.id.key()))?;
+        }
+        for count in self.counts()? {
+            for counter in [count.counter1, count.counter2] {
+                note(counter, format!("counts/{}", count.id.key()))?;
+            }
+        }
+        Ok(by_member
+            .into_iter()
+            .map(|(member, records)| Flag::MoneyHandledByUnder16 { member, records })
+            .collect())
     }
 }

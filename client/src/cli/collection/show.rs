@@ -2,6 +2,7 @@
 //! reconciliation.
 
 use super::*;
+use clubsync_core::flags::Flag;
 
 /// A stage as people say it: "return submitted".
 pub(super) fn stage_name(stage: Stage) -> String {
@@ -163,7 +164,10 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     println!("Counted from tins:      {}", figures.counted);
     println!("Donations outside tins: {}", figures.outside);
     println!("Total:                  {}", figures.total);
-    let flags = collection.flags()?;
+    let mut flags = collection.flags()?;
+    if let Some(club) = club {
+        flags.extend(collection.age_flags(club)?);
+    }
     println!();
     if flags.is_empty() {
         println!("Flags: none");
@@ -175,7 +179,16 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
             } else {
                 ""
             };
-            println!("  - {flag}{blocks}");
+            match &flag {
+                Flag::MoneyHandledByUnder16 { member, records } => println!(
+                    "  - {} is not recorded as 16 or over, yet {} record(s) have them carrying \
+                     or counting money: {}",
+                    name(*member),
+                    records.len(),
+                    records.join(", ")
+                ),
+                _ => println!("  - {flag}{blocks}"),
+            }
         }
     }
     Ok(())
