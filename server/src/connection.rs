@@ -63,7 +63,27 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     let _running = state.live.track();
     let conn = state.next_conn_id();
     let (outbox, mut inbox) = mpsc::unbounded_channel();
-    state.live.register(device.id, conn, outbox.clone());
+    if !state.live.register(
+        device.id,
+        conn,
+        outbox.clone(),
+        crate::routes::MAX_CONNECTIONS_PER_DEVICE,
+    ) {
+        // Others of this device's connections passed the check before the upgrade with it.
+        state.metrics.refused("too_many_connections");
+        let (mut sink, _) = socket.split();
+        let _ = sink
+            .send(WsMessage::Close(Some(CloseFrame {
+                code: CLOSE_POLICY,
+                reason: format!(
+                    "this device already has {} open connections; close one",
+                    crate::routes::MAX_CONNECTIONS_PER_DEVICE
+                )
+                .into(),
+            })))
+            .await;
+        return;
+    }
     state.metrics.connections.fetch_add(1, Relaxed);
     info!(conn, device = %device.id, "connected");
 
@@ -101,10 +121,15 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     let (mut sink, mut stream) = socket.split();
     let shutdown = state.shutdown.clone();
     let mut rate = MessageRate::new(state.messages_per_second);
+    let mut ping = tokio::time::interval_at(
+        tokio::time::Instant::now() + state.http.ping_every,
+        state.http.ping_every,
+    );
+    let mut last_heard = tokio::time::Instant::now();
 
     let close: (u16, String) = loop {
         let actions = tokio::select! {
-            frame = stream.next() => match frame {
+            frame = stream.next() => { last_heard = tokio::time::Instant::now(); match frame {
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     state.metrics.bytes_in.fetch_add(bytes.len() as u64, Relaxed);
                     if rate.allow() {
@@ -129,7 +154,7 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
                     debug!(conn, %e, "websocket error");
                     break (CLOSE_NORMAL, String::new());
                 }
-            },
+            }},
             out = inbox.recv() => match out {
                 Some(Outbound::Sync(doc, message)) => frames(session.sync_frame(doc, *message)),
                 Some(Outbound::Unavailable(doc)) => frames(session.unavailable_frame(doc)),
@@ -137,6 +162,21 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
                 Some(Outbound::Refuse(reason)) => session.refuse(reason),
                 None => break (CLOSE_NORMAL, String::new()),
             },
+            _ = ping.tick() => {
+                let silent = last_heard.elapsed();
+                if silent > state.http.silence_limit() {
+                    state.metrics.refused("silent_connection");
+                    break (CLOSE_GOING_AWAY, format!("nothing heard from this device for {} s, not even a pong", silent.as_secs()));
+                }
+                match tokio::time::timeout(state.http.write_timeout, sink.send(WsMessage::Ping(Default::default()))).await {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(_)) => break (CLOSE_NORMAL, String::new()),
+                    Err(_) => {
+                        state.metrics.refused("slow_reader");
+                        break (CLOSE_GOING_AWAY, "this device stopped reading".into());
+                    }
+                }
+            }
             _ = shutdown.cancelled() => break (CLOSE_GOING_AWAY, "the server is shutting down".into()),
         };
         if let Some(close) =
@@ -147,12 +187,11 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     };
 
     let reason: axum::extract::ws::Utf8Bytes = truncate(&close.1).into();
-    let _ = sink
-        .send(WsMessage::Close(Some(CloseFrame {
-            code: close.0,
-            reason,
-        })))
-        .await;
+    let goodbye = sink.send(WsMessage::Close(Some(CloseFrame {
+        code: close.0,
+        reason,
+    })));
+    let _ = tokio::time::timeout(state.http.write_timeout, goodbye).await;
     for (doc, _) in session.documents() {
         state.hub.send(*doc, DocCommand::Leave { conn });
     }
@@ -200,8 +239,20 @@ async fn carry_out(
                     .metrics
                     .bytes_out
                     .fetch_add(frame.len() as u64, Relaxed);
-                if sink.send(WsMessage::Binary(frame.into())).await.is_err() {
-                    return Some((CLOSE_NORMAL, String::new()));
+                match tokio::time::timeout(
+                    state.http.write_timeout,
+                    sink.send(WsMessage::Binary(frame.into())),
+                )
+                .await
+                {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return Some((CLOSE_NORMAL, String::new())),
+                    // The device stopped reading: close it rather than let what waits for it
+                    // grow; it resyncs when it reconnects.
+                    Err(_) => {
+                        state.metrics.refused("slow_reader");
+                        return Some((CLOSE_GOING_AWAY, "this device stopped reading".into()));
+                    }
                 }
             }
             ServerAction::Joined { peer_id, metadata } => {

@@ -4,7 +4,8 @@
 //!
 //! # Layout
 //!
-//! - [`serve`]: start, serve (plain or TLS), graceful shutdown.
+//! - [`serve`]: start, serve (plain or TLS), graceful shutdown; [`http_connections`]: each
+//!   HTTP connection served by hyper with a header-read timeout and a limit on connections.
 //! - [`routes`]: the HTTP surface (`/sync`, `/api/...`, `/healthz`, `/readyz`, `/metrics`);
 //!   [`api`]: the JSON endpoints; [`rebuild`]: a device's copy rebuilt after a refused
 //!   change; [`web_app`]: the phone app's files under `/app/`.
@@ -27,6 +28,7 @@ pub mod clock;
 pub mod connection;
 pub mod demo;
 pub mod documents;
+pub mod http_connections;
 pub mod identity;
 pub mod metrics;
 pub mod rebuild;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 use clubsync_protocol::{Limits, StorageId};
+use clubsync_server::http_connections::HttpLimits;
 use clubsync_server::identity::IdentityStore;
 use clubsync_server::serve::{ServeConfig, Server, TlsMode, shutdown_signal};
 use clubsync_server::storage::SharedStore;
@@ -96,6 +97,21 @@ struct Cli {
     #[arg(long, env = "CLUBSYNC_MESSAGES_PER_SECOND", default_value_t = 500)]
     messages_per_second: u32,
 
+    /// Connections open at once, websockets included; past it a new connection is answered 503
+    /// (with Retry-After) and closed.
+    #[arg(long, env = "CLUBSYNC_MAX_CONNECTIONS", default_value_t = HttpLimits::default().max_connections)]
+    max_connections: usize,
+
+    /// Seconds a connection may take to send a request's headers, or stay idle between two
+    /// requests, before it is closed (a trickling client cannot hold a connection).
+    #[arg(long, env = "CLUBSYNC_HEADER_TIMEOUT_SECS", default_value_t = HttpLimits::default().header_read_timeout.as_secs())]
+    header_timeout_secs: u64,
+
+    /// Seconds between pings on each websocket; one silent for two and a half intervals (a phone
+    /// that vanished) is closed, and so is one that stops reading for as long.
+    #[arg(long, env = "CLUBSYNC_PING_SECS", default_value_t = HttpLimits::default().ping_every.as_secs())]
+    ping_secs: u64,
+
     /// The built phone app (`npm run build` in web/ writes web/dist), served under /app/.
     #[arg(long, env = "CLUBSYNC_WEB_DIR", default_value = clubsync_server::web_app::DEFAULT_WEB_DIR)]
     web_dir: PathBuf,
@@ -167,6 +183,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         max_new_documents_per_day: cli.max_new_documents_per_day,
         messages_per_second: cli.messages_per_second.max(1),
         web_dir: cli.web_dir.clone(),
+        http: HttpLimits {
+            max_connections: cli.max_connections.max(1),
+            header_read_timeout: Duration::from_secs(cli.header_timeout_secs.max(1)),
+            ping_every: Duration::from_secs(cli.ping_secs.max(1)),
+            write_timeout: Duration::from_secs(cli.ping_secs.max(1)),
+        },
     };
 
     std::fs::create_dir_all(&data_dir)

@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::extract::{Extension, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::api::{ApiError, ErrorCode};
+use crate::http_connections::ConnectionSlot;
 use crate::identity::DeviceRecord;
 use crate::state::AppState;
 use crate::{admin_api, api, connection, rebuild, web_app};
@@ -53,6 +54,8 @@ async fn sync(
     State(state): State<AppState>,
     Query(query): Query<TokenQuery>,
     headers: HeaderMap,
+    // The connection's slot (`http_connections`): the websocket holds it while it is open.
+    slot: Option<Extension<ConnectionSlot>>,
     // Taken as a result, so that a bad token is answered 401 before anything about the upgrade.
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -86,7 +89,10 @@ async fn sync(
         // The buffer grows as a large frame needs it.
         .read_buffer_size(IDLE_READ_BUFFER)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| connection::serve(socket, device, state))
+        .on_upgrade(move |socket| async move {
+            let _slot = slot;
+            connection::serve(socket, device, state).await
+        })
 }
 
 /// The device of a `/sync` request, counting each refusal by why.

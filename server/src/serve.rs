@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::documents::DocumentHub;
+use crate::http_connections::{self, HttpLimits};
 use crate::identity::IdentityStore;
 use crate::metrics::Metrics;
 use crate::routes;
@@ -63,6 +64,8 @@ pub struct ServeConfig {
     pub messages_per_second: u32,
     /// The built phone app (`web/dist`), served under `/app/`.
     pub web_dir: PathBuf,
+    /// Connections open at once, and how long one may take to send a request's headers.
+    pub http: HttpLimits,
 }
 
 /// Why the server could not start.
@@ -115,7 +118,7 @@ impl Server {
             config.max_new_documents_per_day,
             shutdown.clone(),
         );
-        let state = AppState::new(
+        let mut state = AppState::new(
             identity,
             hub,
             metrics,
@@ -124,6 +127,7 @@ impl Server {
             storage_id,
             shutdown,
         );
+        state.http = config.http;
         Self { state }
     }
 
@@ -174,22 +178,20 @@ impl Server {
                 Some(tls::from_pem(&cert, &key)?)
             }
         };
-        let served = match tls_config {
+        tokio::spawn(graceful);
+        let metrics = state.metrics.clone();
+        match tls_config {
             None => {
                 on_listening(addr, "http");
-                axum::serve(tcp, app).with_graceful_shutdown(graceful).await
+                http_connections::serve(tcp, app, config.http, metrics, shutdown.clone()).await;
             }
-            Some(config) => {
-                let listener = tls::TlsListener::new(tcp, config)
+            Some(tls) => {
+                let listener = tls::TlsListener::new(tcp, tls)
                     .map_err(|source| ServeError::Bind { addr, source })?;
                 on_listening(addr, "https");
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(graceful)
-                    .await
+                http_connections::serve(listener, app, config.http, metrics, shutdown.clone())
+                    .await;
             }
-        };
-        if let Err(e) = served {
-            warn!(%e, "server stopped with an error");
         }
         // Websockets saw the token and are closing; wait for them and for every document.
         shutdown.cancel();

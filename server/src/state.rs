@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 
 use crate::documents::{ConnId, DocumentHub, Outbound, Outbox};
+use crate::http_connections::HttpLimits;
 use crate::identity::{DeviceId, IdentityStore};
 use crate::metrics::Metrics;
 
@@ -38,6 +39,9 @@ pub struct AppState {
     pub storage_id: StorageId,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
+    /// Connection limits and liveness (pings, write timeout); the defaults unless the server
+    /// was configured otherwise.
+    pub http: HttpLimits,
     next_conn: Arc<AtomicU64>,
 }
 
@@ -62,6 +66,7 @@ impl AppState {
             peer_id: PeerId::random(),
             storage_id,
             shutdown,
+            http: HttpLimits::default(),
             next_conn: Arc::new(AtomicU64::new(1)),
         }
     }
@@ -93,10 +98,17 @@ impl LiveConnections {
         self.tracker.wait().await;
     }
 
-    /// Records a connection of a device.
-    pub fn register(&self, device: DeviceId, conn: ConnId, outbox: Outbox) {
+    /// Records a connection of a device, unless the device already has `max` open: the count
+    /// and the insert are one step, so connections racing through the upgrade cannot pass the
+    /// cap together. False when refused.
+    pub fn register(&self, device: DeviceId, conn: ConnId, outbox: Outbox, max: usize) -> bool {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(device).or_default().insert(conn, outbox);
+        let conns = map.entry(device).or_default();
+        if conns.len() >= max {
+            return false;
+        }
+        conns.insert(conn, outbox);
+        true
     }
 
     /// Forgets a closed connection.

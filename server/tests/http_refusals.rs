@@ -62,6 +62,7 @@ fn app() -> App {
         max_new_documents_per_day: 1000,
         messages_per_second: 100,
         web_dir: dir.path().join("no-web-app"),
+        http: Default::default(),
     };
     let storage_id = StorageId::new("test-server").expect("storage id");
     let server = Server::new(identity.clone(), storage, storage_id, &config);

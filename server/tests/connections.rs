@@ -1,0 +1,205 @@
+//! The server's connections hold against clients that hold them (issue 14): sockets that
+//! trickle half a request are closed after the header timeout, connections past the server's
+//! limit are answered 503 at once, a phone that vanished (it never answers a ping) is closed,
+//! and one device's connections racing through the upgrade cannot pass its cap. Meanwhile a
+//! real device still gets in and syncs.
+
+use clubsync_testkit::harness as common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use clubsync_protocol::DocumentId;
+use common::records::{donations, new_collection, record_donation};
+use common::{LIMIT, QUIET, ServerProcess, connect, http_text};
+
+/// A metric's value in `/metrics` (the first line that starts with `line`).
+fn metric(server: &ServerProcess, line: &str) -> Option<u64> {
+    let (_, _, text) = http_text(server.addr, "GET", "/metrics", &[]);
+    text.lines()
+        .find(|l| l.starts_with(line) && l[line.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Waits, at most `limit`, until `check` holds.
+fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < limit, "{what} within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A socket that sends the first half of a request and then nothing.
+fn trickle(server: &ServerProcess) -> TcpStream {
+    let mut socket = TcpStream::connect(server.addr).expect("connects");
+    socket
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: clubsync\r\nx-half: ")
+        .expect("writes");
+    socket
+}
+
+/// True once the server has closed `socket` (a read returns end of stream or an error).
+fn closed_by_server(socket: &mut TcpStream) -> bool {
+    socket
+        .set_read_timeout(Some(Duration::from_millis(10)))
+        .expect("timeout");
+    let mut buf = [0u8; 512];
+    match socket.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => true,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+#[tokio::test]
+async fn trickling_sockets_are_closed_and_cannot_lock_every_club_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(
+        dir.path(),
+        &["--max-connections", "1000", "--header-timeout-secs", "10"],
+    );
+    let lee = server.joined("Volunteer Lee");
+
+    // 5,000 sockets trickle half a request each: the first thousand take every slot, the rest
+    // are answered 503 with Retry-After at once. While every slot is held, so is a real request.
+    let started = Instant::now();
+    let mut sockets: Vec<TcpStream> = (0..5000).map(|_| trickle(&server)).collect();
+    let mut full = TcpStream::connect(server.addr).expect("connects");
+    full.write_all(b"GET /healthz HTTP/1.1\r\nhost: clubsync\r\n\r\n")
+        .expect("writes");
+    let mut answer = String::new();
+    let _ = full.read_to_string(&mut answer);
+    eprintln!("opened 5,000 trickling sockets in {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the sockets were opened within the header timeout ({:?})",
+        started.elapsed()
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 503") && answer.contains("retry-after: 5"),
+        "while every slot is held: {answer:?}"
+    );
+    let mut held = Vec::new();
+    let mut busy = 0;
+    for mut socket in sockets.drain(..) {
+        socket
+            .set_read_timeout(Some(Duration::from_millis(1)))
+            .expect("timeout");
+        let mut start = [0u8; 12];
+        match socket.read(&mut start) {
+            Ok(12) if &start == b"HTTP/1.1 503" => busy += 1,
+            _ => held.push(socket),
+        }
+    }
+    assert!(
+        busy >= 3900,
+        "{busy} sockets past the limit were answered 503"
+    );
+
+    // After the header timeout every trickling socket is closed, and a device gets in.
+    eventually(
+        "every trickling socket closed",
+        Duration::from_secs(20),
+        || held.iter_mut().all(closed_by_server),
+    );
+    let collection = DocumentId::random();
+    let mut doc = new_collection(&lee, "Market Square");
+    record_donation(&mut doc, &lee, 500);
+    let mut phone = connect(&server.ws_url(Some(&lee.token)))
+        .await
+        .expect("a device gets in once the trickling sockets are gone");
+    phone.docs.insert(collection, doc);
+    phone.sync(QUIET, LIMIT).await;
+    assert!(phone.all_saved_on_server(collection));
+    assert!(metric(&server, "clubsync_refusals_total{reason=\"server_full\"}") >= Some(3000));
+}
+
+#[tokio::test]
+async fn a_phone_that_vanished_is_closed_and_frees_its_device_slots() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--ping-secs", "1"]);
+    let lee = server.joined("Volunteer Lee");
+
+    // Eight connections of one phone that then vanish: nothing reads them, so nothing answers
+    // the server's pings. The device's ninth connection is refused meanwhile.
+    let mut vanished = Vec::new();
+    for _ in 0..8 {
+        vanished.push(
+            connect(&server.ws_url(Some(&lee.token)))
+                .await
+                .expect("connects"),
+        );
+    }
+    let refused = connect(&server.ws_url(Some(&lee.token))).await.err();
+    assert!(
+        refused.as_deref().is_some_and(|e| e.starts_with("429")),
+        "{refused:?}"
+    );
+
+    // Within about three ping intervals the server closes them and counts them gone.
+    eventually(
+        "the vanished connections closed",
+        Duration::from_secs(10),
+        || metric(&server, "clubsync_connections") == Some(0),
+    );
+    assert_eq!(
+        metric(
+            &server,
+            "clubsync_refusals_total{reason=\"silent_connection\"}"
+        ),
+        Some(8)
+    );
+
+    // The device connects again and syncs; a connection that answers pings stays open.
+    let collection = DocumentId::random();
+    let mut doc = new_collection(&lee, "Market Square");
+    record_donation(&mut doc, &lee, 500);
+    let mut phone = connect(&server.ws_url(Some(&lee.token)))
+        .await
+        .expect("its slots are free again");
+    phone.docs.insert(collection, doc);
+    phone.sync(Duration::from_secs(4), LIMIT).await;
+    assert_eq!(
+        phone.seen.closed, None,
+        "a device that reads is never closed for silence"
+    );
+    assert!(phone.all_saved_on_server(collection));
+    assert_eq!(donations(&phone.docs[&collection]), (1, 500));
+    drop(vanished);
+}
+
+#[tokio::test]
+async fn connections_racing_through_the_upgrade_cannot_pass_the_device_cap() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &[]);
+    let lee = server.joined("Volunteer Lee");
+    let url = server.ws_url(Some(&lee.token));
+    let attempts = (0..24).map(|_| connect(&url));
+    let devices: Vec<_> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    // Some were refused before the upgrade (429), some after it (closed with a reason); the
+    // server never counts more than eight open for the device.
+    eventually("the server settles", Duration::from_secs(5), || {
+        metric(&server, "clubsync_connections").is_some_and(|n| n <= 8)
+    });
+    assert_eq!(metric(&server, "clubsync_connections"), Some(8));
+    assert!(devices.len() >= 8, "{} connected", devices.len());
+    let refused = metric(
+        &server,
+        "clubsync_refusals_total{reason=\"too_many_connections\"}",
+    );
+    assert_eq!(
+        refused,
+        Some(16),
+        "every connection past the eighth is refused"
+    );
+}
