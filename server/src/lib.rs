@@ -17,7 +17,8 @@
 //!   finds them by id and unloads idle ones.
 //! - [`identity`]: clubs, members and roles, devices and their tokens, invites, and the registry
 //!   of documents (document -> club, kind), in the server's own SQLite file.
-//! - [`storage`]: the document store (`clubsync-core`) as the server shares it.
+//! - [`storage`]: the document store (`clubsync-core`) as the server shares it; [`data_dir`]:
+//!   the data directory kept private (`0700`, files `0600`).
 //! - [`state`], [`metrics`], [`tls`], [`demo`], [`clock`]: shared state, counters, certificates,
 //!   `--demo`, the wall clock.
 #![deny(missing_docs)]
@@ -26,6 +27,7 @@ pub mod admin_api;
 pub mod api;
 pub mod clock;
 pub mod connection;
+pub mod data_dir;
 pub mod demo;
 pub mod documents;
 pub mod http_connections;

@@ -15,7 +15,7 @@ use clubsync_server::http_connections::HttpLimits;
 use clubsync_server::identity::IdentityStore;
 use clubsync_server::serve::{ServeConfig, Server, TlsMode, shutdown_signal};
 use clubsync_server::storage::SharedStore;
-use clubsync_server::{demo, web_app};
+use clubsync_server::{data_dir, demo, web_app};
 use tracing_subscriber::EnvFilter;
 
 /// jemalloc, which gives freed memory back to the OS (a background thread purges within about a
@@ -116,6 +116,11 @@ struct Cli {
     #[arg(long, env = "CLUBSYNC_WEB_DIR", default_value = clubsync_server::web_app::DEFAULT_WEB_DIR)]
     web_dir: PathBuf,
 
+    /// Start even though other users of this machine can read the data directory (it holds
+    /// members' names, petition signers and device tokens; by default the server refuses).
+    #[arg(long, global = true)]
+    allow_readable_data_dir: bool,
+
     /// Set up a demo club in the data directory (default `clubsync-demo`), print invite codes,
     /// and serve.
     #[arg(long)]
@@ -149,6 +154,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     } else {
         cli.data_dir.clone()
     };
+    // Every file the server makes (databases, their WAL, backups, keys) is its user's alone.
+    data_dir::private_new_files();
+    if cli.command.is_none() || data_dir.exists() {
+        data_dir::prepare(&data_dir, cli.allow_readable_data_dir)?;
+    }
     if let Some(command) = cli.command {
         return admin_cli::run(command, &data_dir);
     }
@@ -191,8 +201,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         },
     };
 
-    std::fs::create_dir_all(&data_dir)
-        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
     let identity = Arc::new(IdentityStore::open(&data_dir)?);
     let storage = Arc::new(SharedStore::open(&data_dir)?);
     let storage_id = StorageId::new(demo::server_storage_id(&data_dir)?)?;
