@@ -104,6 +104,12 @@ fn spawn(
     data_dir: &Path,
     extra: &[String],
 ) -> anyhow::Result<(Child, SocketAddr, BTreeMap<String, String>)> {
+    // The server refuses a data directory other users can read (a temp dir is made 0755).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+    }
     let mut child = Command::new(bin)
         .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)

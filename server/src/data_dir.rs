@@ -60,7 +60,11 @@ pub fn prepare(dir: &Path, allow_readable: bool) -> Result<(), DataDirError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir).map_err(io(dir))?.permissions().mode() & 0o777;
+        let mode = std::fs::metadata(dir)
+            .map_err(io(dir))?
+            .permissions()
+            .mode()
+            & 0o777;
         if mode & 0o077 != 0 && !allow_readable {
             return Err(DataDirError::Readable {
                 path: dir.display().to_string(),
@@ -69,7 +73,10 @@ pub fn prepare(dir: &Path, allow_readable: bool) -> Result<(), DataDirError> {
         }
         for entry in std::fs::read_dir(dir).map_err(io(dir))? {
             let path = entry.map_err(io(dir))?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if name.contains(".sqlite") || name.ends_with("-key.pem") {
                 let private = std::fs::Permissions::from_mode(0o600);
                 std::fs::set_permissions(&path, private).map_err(io(&path))?;
@@ -85,7 +92,11 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn mode(path: &Path) -> u32 {
-        std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+        std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
     }
 
     #[test]

@@ -156,10 +156,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     // Every file the server makes (databases, their WAL, backups, keys) is its user's alone.
     data_dir::private_new_files();
-    if cli.command.is_none() || data_dir.exists() {
-        data_dir::prepare(&data_dir, cli.allow_readable_data_dir)?;
-    }
     if let Some(command) = cli.command {
+        if data_dir.exists() {
+            data_dir::prepare(&data_dir, cli.allow_readable_data_dir)?;
+        }
         return admin_cli::run(command, &data_dir);
     }
 
@@ -201,6 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         },
     };
 
+    data_dir::prepare(&data_dir, cli.allow_readable_data_dir)?;
     let identity = Arc::new(IdentityStore::open(&data_dir)?);
     let storage = Arc::new(SharedStore::open(&data_dir)?);
     let storage_id = StorageId::new(demo::server_storage_id(&data_dir)?)?;
@@ -211,6 +212,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
 
     let web_dir = config.web_dir.clone();
+    let pinned = matches!(config.tls, TlsMode::SelfSigned { .. })
+        .then(|| data_dir.join(clubsync_server::tls::SELF_SIGNED_CERT));
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let server = Server::new(identity, storage, storage_id, &config);
@@ -221,6 +224,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "  sync endpoint: {}://{addr}/sync",
                     if scheme == "https" { "wss" } else { "ws" }
                 );
+                if let Some(cert) = &pinned {
+                    let fingerprint = std::fs::read_to_string(cert)
+                        .ok()
+                        .and_then(|pem| clubsync_server::tls::fingerprint(&pem).ok())
+                        .unwrap_or_else(|| "(unreadable)".into());
+                    println!("  certificate:   {} (kept across restarts)", cert.display());
+                    println!("  SHA-256:       {fingerprint}");
+                }
                 if web_app::is_built(&web_dir) {
                     println!("  phone app:     {scheme}://{addr}{}", web_app::MOUNT);
                 } else {

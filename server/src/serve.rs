@@ -83,14 +83,6 @@ pub enum ServeError {
     /// TLS could not be set up.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
-    /// Writing a file in the data directory failed.
-    #[error("cannot write {path}: {source}")]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
 }
 
 /// The running server's parts, for `serve` and tests.
@@ -168,13 +160,15 @@ impl Server {
             TlsMode::Off => None,
             TlsMode::Files { cert, key } => Some(tls::from_pem_files(cert, key)?),
             TlsMode::SelfSigned { hosts } => {
-                let (cert, key) = tls::self_signed_pem(hosts)?;
-                let path = config.data_dir.join("self-signed-cert.pem");
-                std::fs::write(&path, &cert).map_err(|source| ServeError::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-                info!(path = %path.display(), "self-signed certificate written; devices pin it");
+                let (cert, key, made) = tls::self_signed_in(&config.data_dir, hosts)?;
+                let path = config.data_dir.join(tls::SELF_SIGNED_CERT);
+                let fingerprint = tls::fingerprint(&cert)?;
+                info!(
+                    path = %path.display(),
+                    sha256 = %fingerprint,
+                    "{} self-signed certificate; devices pin it",
+                    if made { "made a new" } else { "reusing the" }
+                );
                 Some(tls::from_pem(&cert, &key)?)
             }
         };

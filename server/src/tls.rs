@@ -78,6 +78,71 @@ pub fn self_signed_pem(hosts: &[String]) -> Result<(String, String), TlsError> {
     Ok((certified.cert.pem(), certified.signing_key.serialize_pem()))
 }
 
+/// The file names of the `--self-signed` certificate and its key in the data directory.
+pub const SELF_SIGNED_CERT: &str = "self-signed-cert.pem";
+/// The key (private: `0600`).
+pub const SELF_SIGNED_KEY: &str = "self-signed-key.pem";
+
+/// The `--self-signed` certificate and key of `data_dir`: the ones made at an earlier start if
+/// both files are there (so every device that pinned the certificate keeps working after a
+/// restart), else new ones for `hosts`, written there. Returns the PEM texts and whether they
+/// were made now.
+pub fn self_signed_in(
+    data_dir: &std::path::Path,
+    hosts: &[String],
+) -> Result<(String, String, bool), TlsError> {
+    let (cert_path, key_path) = (
+        data_dir.join(SELF_SIGNED_CERT),
+        data_dir.join(SELF_SIGNED_KEY),
+    );
+    if cert_path.exists() && key_path.exists() {
+        let read = |path: &std::path::Path| {
+            std::fs::read_to_string(path).map_err(|e| TlsError::Certificate {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })
+        };
+        return Ok((read(&cert_path)?, read(&key_path)?, false));
+    }
+    let (cert, key) = self_signed_pem(hosts)?;
+    let write = |path: &std::path::Path, text: &str| {
+        std::fs::write(path, text)
+            .map_err(|e| TlsError::SelfSigned(format!("cannot write {}: {e}", path.display())))
+    };
+    // The key first: a certificate without its key would be reused alone at the next start.
+    write(&key_path, &key)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| TlsError::SelfSigned(format!("cannot make the key private: {e}")))?;
+    }
+    write(&cert_path, &cert)?;
+    Ok((cert, key, true))
+}
+
+/// The SHA-256 fingerprint of the first certificate in `cert_pem`, as devices pin it
+/// (`AB:CD:...`, upper-case hex pairs).
+pub fn fingerprint(cert_pem: &str) -> Result<String, TlsError> {
+    use sha2::Digest;
+    let cert = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .next()
+        .ok_or_else(|| TlsError::Certificate {
+            path: "(self-signed)".into(),
+            detail: "no certificate in the PEM".into(),
+        })?
+        .map_err(|e| TlsError::Certificate {
+            path: "(self-signed)".into(),
+            detail: e.to_string(),
+        })?;
+    let digest = sha2::Sha256::digest(cert.as_ref());
+    Ok(digest
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":"))
+}
+
 /// A server configuration from PEM text.
 pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Arc<ServerConfig>, TlsError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem.as_bytes())

@@ -31,7 +31,10 @@ fn every_file_the_server_makes_is_private_and_an_open_directory_is_refused() {
         .expect("listed")
         .map(|e| e.expect("entry").path())
         .collect();
-    assert!(files.iter().any(|f| f.ends_with("server.sqlite")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("server.sqlite")),
+        "{files:?}"
+    );
     for file in &files {
         assert_eq!(mode(file) & 0o077, 0, "{} is private", file.display());
     }
@@ -62,7 +65,12 @@ fn every_file_the_server_makes_is_private_and_an_open_directory_is_refused() {
     );
     let (ok, out) = admin(
         &data,
-        &["devices", "--club", "Demo Club", "--allow-readable-data-dir"],
+        &[
+            "devices",
+            "--club",
+            "Demo Club",
+            "--allow-readable-data-dir",
+        ],
     );
     assert!(ok, "{out}");
 }

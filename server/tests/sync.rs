@@ -198,6 +198,68 @@ async fn tls_with_a_self_signed_certificate_works_end_to_end() {
     assert!(plain.is_err());
 }
 
+#[tokio::test]
+async fn a_self_signed_certificate_is_kept_across_restarts_so_pinned_devices_keep_working() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cert = dir.path().join("self-signed-cert.pem");
+    let fingerprint = |server: &ServerProcess| {
+        server
+            .banner
+            .iter()
+            .find_map(|l| {
+                l.trim_start()
+                    .strip_prefix("SHA-256:")
+                    .map(|f| f.trim().to_owned())
+            })
+            .expect("the server prints the certificate's fingerprint")
+    };
+    let server = ServerProcess::start(dir.path(), &["--self-signed"]);
+    let first = fingerprint(&server);
+    assert_eq!(first.len(), 32 * 3 - 1, "{first}");
+    // A device pins the certificate as it was at the first start.
+    let pinned = dir.path().join("pinned.pem");
+    std::fs::copy(&cert, &pinned).expect("pinned");
+    let (status, joined) =
+        common::tls::join(server.addr, &pinned, &server.invites["Volunteer Lee"]).await;
+    assert_eq!(status, 200, "{joined}");
+    let lee = common::records::Joined::from_answer(&joined);
+    drop(server);
+
+    let server = ServerProcess::start(dir.path(), &["--self-signed"]);
+    assert_eq!(
+        fingerprint(&server),
+        first,
+        "the same certificate after a restart"
+    );
+    let url = format!(
+        "wss://localhost:{}/sync?token={}",
+        server.addr.port(),
+        lee.token
+    );
+    let stream = common::tls::connect(server.addr, &pinned)
+        .await
+        .expect("the pinned certificate still verifies");
+    let mut phone = common::connect_on(stream, &url)
+        .await
+        .expect("websocket over TLS");
+    let collection = DocumentId::random();
+    let mut doc = new_collection(&lee, "After a restart");
+    record_donation(&mut doc, &lee, 250);
+    phone.docs.insert(collection, doc);
+    phone.sync(QUIET, LIMIT).await;
+    assert!(phone.all_saved_on_server(collection));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = dir.path().join("self-signed-key.pem");
+        let mode = std::fs::metadata(&key)
+            .expect("the key is kept")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the key is private");
+    }
+}
+
 #[test]
 fn plain_http_on_a_public_address_is_refused_unless_insecure() {
     let dir = tempfile::tempdir().expect("temp dir");

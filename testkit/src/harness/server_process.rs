@@ -86,11 +86,14 @@ pub struct ServerProcess {
     pub invites: BTreeMap<String, String>,
     pub data_dir: PathBuf,
     pub stdout_rest: mpsc::Receiver<String>,
+    /// What the server printed at start, up to its invite codes.
+    pub banner: Vec<String>,
 }
 
 impl ServerProcess {
     /// Starts `clubsync-server --demo` in `data_dir` with extra flags, and waits until it listens.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        make_private(data_dir);
         let mut child = Command::new(server_bin())
             .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -113,10 +116,12 @@ impl ServerProcess {
         let mut addr = None;
         let mut scheme = String::new();
         let mut invites = BTreeMap::new();
+        let mut banner = Vec::new();
         loop {
             let line = rx
                 .recv_timeout(Duration::from_secs(30))
                 .expect("the server prints its address within 30 s");
+            banner.push(line.clone());
             if let Some(rest) = line.strip_prefix("clubsync-server listening on ") {
                 let (s, a) = rest.split_once("://").expect("scheme://addr");
                 scheme = s.to_owned();
@@ -144,6 +149,7 @@ impl ServerProcess {
             invites,
             data_dir: data_dir.to_owned(),
             stdout_rest: rx,
+            banner,
         }
     }
 
@@ -255,8 +261,20 @@ pub fn printed_code(output: &str) -> String {
         .to_owned()
 }
 
+/// Makes an existing data directory (a test's temporary directory, made `0755`) private, as
+/// an admin does before starting the server: the server refuses one other users can read.
+pub fn make_private(data_dir: &Path) {
+    #[cfg(unix)]
+    if data_dir.is_dir() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+            .expect("the test's data directory can be made private");
+    }
+}
+
 /// Runs an admin subcommand against a data directory; returns (success, stdout + stderr).
 pub fn admin(data_dir: &Path, args: &[&str]) -> (bool, String) {
+    make_private(data_dir);
     let out = Command::new(server_bin())
         .arg("--data-dir")
         .arg(data_dir)
