@@ -48,7 +48,8 @@ fn closed_by_server(socket: &mut TcpStream) -> bool {
         .expect("timeout");
     let mut buf = [0u8; 512];
     match socket.read(&mut buf) {
-        Ok(_) => true,
+        // End of stream; anything the server sent first is read by the next look.
+        Ok(n) => n == 0,
         Err(e) => !matches!(
             e.kind(),
             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
