@@ -27,7 +27,12 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// What happened and what to do, for a person.
     pub message: String,
+    /// Seconds after which to try again (`Retry-After`), for an answer that is not final.
+    pub retry_after: Option<u32>,
 }
+
+/// How long a device waits before trying again after a storage fault.
+pub const RETRY_AFTER_SECS: u32 = 5;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -35,7 +40,13 @@ impl IntoResponse for ApiError {
             error: self.code,
             message: self.message,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -46,6 +57,24 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A storage fault (a full disk, a failed read): `detail` goes to the log, the client gets
+    /// a 503 with `Retry-After`, and retries. Never an answer about the token or the request.
+    pub fn unavailable(context: &str, detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "{context}");
+        Self {
+            retry_after: Some(RETRY_AFTER_SECS),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                format!(
+                    "the server cannot reach its storage right now; try again in \
+                     {RETRY_AFTER_SECS} seconds (the details are in the server's log)"
+                ),
+            )
         }
     }
 
@@ -75,12 +104,7 @@ impl From<IdentityError> for ApiError {
             | IdentityError::UnknownDevice(_)
             | IdentityError::UnknownInvite(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             IdentityError::Database(_) | IdentityError::Corrupt { .. } => {
-                tracing::error!(%e, "identity store failed");
-                return Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    ErrorCode::Internal,
-                    "the server could not read its database; try again later",
-                );
+                return Self::unavailable("identity store failed", e);
             }
             IdentityError::DataDir { .. }
             | IdentityError::NotInitialised { .. }

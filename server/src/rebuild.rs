@@ -89,7 +89,7 @@ pub async fn rebuild(
         }
         let base = storage
             .load(&document)
-            .map_err(|e| ApiError::internal("loading a document to rebuild on failed", e))?
+            .map_err(|e| ApiError::unavailable("loading a document to rebuild on failed", e))?
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::NOT_FOUND,

@@ -111,7 +111,7 @@ async fn authenticated(
     api::authenticate(state, token).await.inspect_err(|e| {
         state.metrics.refused(match e.code {
             ErrorCode::Revoked => "revoked_token",
-            ErrorCode::Internal => "identity_unavailable",
+            ErrorCode::Internal | ErrorCode::Unavailable => "identity_unavailable",
             _ => "bad_token",
         })
     })

@@ -242,3 +242,34 @@ async fn the_coordinators_api_needs_a_coordinators_token_in_the_header() {
         (StatusCode::NOT_FOUND, ErrorCode::NotFound)
     );
 }
+
+#[tokio::test]
+async fn a_storage_fault_is_a_503_with_retry_after_never_an_answer_about_the_token() {
+    let app = app();
+    // The identity database fails under the server (as a full disk or a broken file would):
+    // here the devices table is gone.
+    let db = app
+        ._dir
+        .path()
+        .join(clubsync_server::identity::DATABASE_FILE);
+    rusqlite::Connection::open(&db)
+        .and_then(|c| c.execute_batch("PRAGMA foreign_keys = OFF; DROP TABLE devices"))
+        .expect("the table is dropped");
+    for path in ["/sync", "/api/club/members"] {
+        let response = send(&app, get(path, Some(&app.volunteer))).await;
+        let retry = response.headers().get(header::RETRY_AFTER).cloned();
+        let (status, body) = refusal(response).await;
+        assert_eq!(
+            (status, body.error),
+            (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            "{path}: {}",
+            body.message
+        );
+        assert_eq!(
+            retry.as_ref().map(|v| v.as_bytes()),
+            Some(&b"5"[..]),
+            "{path}"
+        );
+        assert!(body.message.contains("try again"), "{}", body.message);
+    }
+}

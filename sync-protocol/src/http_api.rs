@@ -62,6 +62,9 @@ pub enum ErrorCode {
     Refused,
     /// The server failed; try again later.
     Internal,
+    /// The server cannot answer now (its storage failed or is full): try again after the
+    /// `Retry-After` seconds. Never an answer about the token.
+    Unavailable,
     /// A code this build does not know (from a newer server).
     #[serde(other)]
     Unknown,
@@ -95,6 +98,7 @@ impl ErrorCode {
             Self::WrongDocumentKind => "wrong_document_kind",
             Self::Refused => "refused",
             Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
             Self::Unknown => "unknown",
         }
     }

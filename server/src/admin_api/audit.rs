@@ -47,7 +47,7 @@ pub(super) async fn trail(
         }
         let rows = storage
             .provenance(&document)
-            .map_err(|e| ApiError::internal("reading the audit trail failed", e))?;
+            .map_err(|e| ApiError::unavailable("reading the audit trail failed", e))?;
         let devices: HashMap<String, String> = identity
             .list_devices(club)?
             .into_iter()

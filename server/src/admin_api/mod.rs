@@ -124,7 +124,7 @@ async fn load_stored(
     blocking(move || {
         storage
             .load(&document)
-            .map_err(|e| ApiError::internal("loading a document from the store failed", e))
+            .map_err(|e| ApiError::unavailable("loading a document from the store failed", e))
     })
     .await
 }

@@ -121,7 +121,7 @@ fn load(
     let stored = |id: &DocumentId| {
         storage
             .load(id)
-            .map_err(|e| ApiError::internal("loading a document for a report failed", e))
+            .map_err(|e| ApiError::unavailable("loading a document for a report failed", e))
     };
     let mut documents = Vec::new();
     for id in ids {
