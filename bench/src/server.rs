@@ -308,7 +308,7 @@ impl ServerProcess {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        // The code is alone on an indented line: "    K7QM-X2PA-9F".
+        // The code is alone on an indented line: "    K7QM-X2PA-9FTR-WXYZ3".
         stdout
             .lines()
             .filter(|l| l.starts_with("    "))

@@ -68,7 +68,7 @@ const SIGNERS = [
 ]
 
 /** The invite code join.png shows (the real one differs on every run). */
-const SCREENSHOT_CODE = "7K3P-QX9M-4D"
+const SCREENSHOT_CODE = "7K3P-QX9M-4DWT-HN2RC"
 
 /** How long the offline phone is watched, after its reload, for a websocket it should not open. */
 const OFFLINE_WATCH_MS = 5000

@@ -13,7 +13,7 @@ use super::Context;
 pub struct JoinArgs {
     /// The server, as your coordinator gave it: https://clubs.example.org, or host:port.
     server: String,
-    /// The one-time invite code (like ABCD-EFGH-JK).
+    /// The one-time invite code (like ABCD-EFGH-JKMN-PQRST).
     invite: String,
     /// A name for this device that coordinators will see ("Min-ji's laptop").
     #[arg(long)]

@@ -23,7 +23,7 @@ mod sync;
 /// reach the server at the next `clubsync sync`.
 ///
 /// Getting started:
-///   clubsync join https://clubs.example.org ABCD-EFGH-JK   (the invite code from your coordinator)
+///   clubsync join https://clubs.example.org ABCD-EFGH-JKMN-PQRST   (the invite code from your coordinator)
 ///   clubsync sync                                           (fetch the club's records)
 ///   clubsync collection create "High Street, Sat 5 Dec"
 ///   clubsync collection donate <collection> 5.00

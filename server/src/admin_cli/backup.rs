@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clubsync_server::identity::{DATABASE_FILE, IdentityStore};
+use clubsync_server::identity::{DATABASE_FILE, INVITE_KEY_FILE, IdentityStore};
 use clubsync_server::storage::DOCUMENTS_FILE;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
@@ -48,6 +48,12 @@ pub(super) fn backup(data_dir: &Path, to: &Path, out: &mut dyn Write) -> anyhow:
     writeln!(
         out,
         "To restore: stop the server and copy these files into its data directory."
+    )?;
+    writeln!(
+        out,
+        "The invite key ({INVITE_KEY_FILE}) is not in the backup, so a stolen backup cannot be \
+         searched for invite codes: keep a copy apart, or make unused invites again after a \
+         restore."
     )?;
     Ok(())
 }

@@ -13,7 +13,7 @@ use super::clubs::{club_by_id, member_by_id};
 use super::devices::DeviceRecord;
 use super::error::IdentityError;
 use super::ids::{ClubId, DeviceId, InviteId};
-use super::invite_code::{InviteCode, code_hash, generate_code, normalise};
+use super::invite_code::{InviteCode, generate_code, normalise};
 use super::token::DeviceToken;
 use super::{IdentityStore, columns, names};
 
@@ -103,7 +103,7 @@ impl IdentityStore {
             tx.execute(
                 "INSERT INTO invites (id, code_hash, club, role, display_name, age16plus, member, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8)",
-                params![id, code_hash(&plain), club, role.as_str(), display_name, age16plus, now_ms, expires_at],
+                params![id, self.invite_key.hash(&plain), club, role.as_str(), display_name, age16plus, now_ms, expires_at],
             )?;
             Ok(())
         })?;
@@ -132,7 +132,7 @@ impl IdentityStore {
             tx.execute(
                 "INSERT INTO invites (id, code_hash, club, role, display_name, member, created_at, expires_at)
                  VALUES (?1, ?2, ?3, NULL, NULL, ?4, ?5, ?6)",
-                params![id, code_hash(&plain), info.club, member.key(), now_ms, expires_at],
+                params![id, self.invite_key.hash(&plain), info.club, member.key(), now_ms, expires_at],
             )?;
             Ok(info)
         })?;
@@ -230,7 +230,7 @@ impl IdentityStore {
         now_ms: i64,
     ) -> Result<(DeviceRecord, DeviceToken), IdentityError> {
         let device_name = names::clean("device name", device_name)?;
-        let hash = code_hash(&normalise(code)?);
+        let hash = self.invite_key.hash(&normalise(code)?);
         let (token, token_hash) = DeviceToken::generate()?;
         let record = self.write(|tx| {
             let invite = pending_invite(tx, &hash)?.ok_or(IdentityError::InviteNotFound)?;

@@ -61,7 +61,7 @@ pub use devices::{DeviceInfo, DeviceRecord};
 pub use error::IdentityError;
 pub use ids::{ClubId, DeviceId, InviteId};
 pub use invite::{INVITE_MAX_LIFETIME, INVITE_MIN_LIFETIME, InviteInfo};
-pub use invite_code::InviteCode;
+pub use invite_code::{INVITE_KEY_FILE, InviteCode};
 pub use names::MAX_NAME_CHARS;
 pub use registry::DocumentInfo;
 pub use schema::SCHEMA_VERSION;
@@ -79,6 +79,8 @@ pub struct IdentityStore {
     conn: Mutex<Connection>,
     /// The database file, for messages.
     path: PathBuf,
+    /// The key of the invite codes' hashes (a file beside the database, not in it).
+    invite_key: invite_code::InviteKey,
 }
 
 impl std::fmt::Debug for IdentityStore {
@@ -121,9 +123,12 @@ impl IdentityStore {
     fn open_file(path: PathBuf) -> Result<Self, IdentityError> {
         let mut conn = Connection::open(&path)?;
         schema::prepare(&mut conn, &path)?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let invite_key = invite_code::InviteKey::load_or_create(dir)?;
         Ok(Self {
             conn: Mutex::new(conn),
             path,
+            invite_key,
         })
     }
 

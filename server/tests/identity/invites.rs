@@ -15,7 +15,7 @@ fn an_invite_is_redeemed_for_a_device_and_its_token_authenticates() {
     assert_eq!(invite.role, Role::Volunteer);
     assert_eq!(invite.expires_at, Timestamp(NOW + 7 * 86_400_000));
     let shown = invite.as_str();
-    assert_eq!(shown.len(), 12, "grouped as XXXX-XXXX-XX: {shown}");
+    assert_eq!(shown.len(), 20, "grouped as XXXX-XXXX-XXXX-XXXXX: {shown}");
 
     // 2. Asha types it in lower case on her phone, which gets a device and a token.
     let (device, token) = store
@@ -152,7 +152,7 @@ fn unknown_and_malformed_codes_are_told_apart() {
         .expect("invite");
 
     let err = store
-        .redeem_invite("ABCD-EFGH-JK", "phone", NOW)
+        .redeem_invite("ABCD-EFGH-JKMN-PQRST", "phone", NOW)
         .expect_err("unknown");
     assert!(matches!(err, IdentityError::InviteNotFound), "{err:?}");
     let err = store
@@ -228,4 +228,44 @@ fn invites_are_listed_without_codes_and_can_be_withdrawn() {
         matches!(err, IdentityError::InviteUsedCannotWithdraw { .. }),
         "{err:?}"
     );
+}
+
+#[test]
+fn codes_are_stored_under_the_servers_key_and_a_code_made_before_still_redeems() {
+    use sha2::Digest;
+    let (dir, store) = store();
+    let leeds = club(&store, "Leeds");
+    let invite = store
+        .create_invite(leeds, Role::Volunteer, "Asha", true, DAY, NOW)
+        .expect("invite");
+    let db = rusqlite::Connection::open(dir.path().join(clubsync_server::identity::DATABASE_FILE))
+        .expect("the database");
+    let stored: Vec<u8> = db
+        .query_row(
+            "SELECT code_hash FROM invites WHERE id = ?1",
+            [invite.id.to_string()],
+            |r| r.get(0),
+        )
+        .expect("stored");
+    let plain = invite.as_str().replace('-', "");
+    assert_ne!(
+        stored,
+        sha2::Sha256::digest(plain.as_bytes()).to_vec(),
+        "not a plain hash that a copy of the database could be searched with"
+    );
+
+    // An invite made before the keyed hash (10 characters, plain SHA-256) still redeems.
+    let legacy = "K7QMX2PA9F";
+    db.execute(
+        "UPDATE invites SET code_hash = ?1 WHERE id = ?2",
+        rusqlite::params![
+            sha2::Sha256::digest(legacy.as_bytes()).to_vec(),
+            invite.id.to_string()
+        ],
+    )
+    .expect("made legacy");
+    let (device, _) = store
+        .redeem_invite("k7qm-x2pa-9f", "Asha's old phone", NOW + MINUTE)
+        .expect("a legacy code redeems");
+    assert_eq!(device.club, leeds);
 }

@@ -252,11 +252,14 @@ pub(crate) fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::proc
     }
 }
 
-/// The invite code (`XXXX-XXXX-XX`) an admin command printed.
+/// The invite code (`XXXX-XXXX-XXXX-XXXXX`) an admin command printed.
 pub fn printed_code(output: &str) -> String {
     output
         .split_whitespace()
-        .find(|w| w.len() == 12 && w.as_bytes()[4] == b'-' && w.as_bytes()[9] == b'-')
+        .find(|w| {
+            let b = w.as_bytes();
+            w.len() == 20 && b[4] == b'-' && b[9] == b'-' && b[14] == b'-'
+        })
         .unwrap_or_else(|| panic!("no invite code in {output}"))
         .to_owned()
 }

@@ -9,7 +9,7 @@ export function joinScreen(prefill: string, onJoined: (m: Membership) => void): 
     autocomplete: "off",
     autocapitalize: "characters",
     spellcheck: "false",
-    placeholder: "K7QM-X2PA-9F",
+    placeholder: "K7QM-X2PA-9FTR-WXYZ3",
     required: true,
   })
   const name = h("input", {
