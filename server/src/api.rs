@@ -6,8 +6,10 @@
 //! status code. Every route answers its refusals through it.
 
 use axum::Json;
-use axum::extract::State;
+use std::net::SocketAddr;
+
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use clubsync_core::club::Member;
@@ -167,8 +169,25 @@ pub async fn authenticate(state: &AppState, token: String) -> Result<DeviceRecor
 /// skipped).
 pub async fn join(
     State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     request: Result<Json<JoinRequest>, JsonRejection>,
 ) -> Result<Json<JoinResponse>, ApiError> {
+    let address = client.map(|Extension(ConnectInfo(addr))| addr.ip());
+    if let Err(secs) = state.joins.allow(address, std::time::Instant::now()) {
+        state.metrics.refused("joins_rate_limited");
+        return Err(ApiError {
+            retry_after: Some(u32::try_from(secs).unwrap_or(u32::MAX)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                format!(
+                    "too many tries to join from here (at most {} a minute); try again in \
+                     {secs} s",
+                    state.joins.per_minute()
+                ),
+            )
+        });
+    }
     let Json(request) = request.map_err(|e| {
         ApiError::new(
             e.status(),

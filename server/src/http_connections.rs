@@ -8,6 +8,8 @@
 //!   [`HttpLimits::max_connections`] a new connection is answered `503` with `Retry-After` and
 //!   closed, so a few thousand idle sockets cannot exhaust the server's file descriptors and
 //!   lock every club out. A websocket keeps its [`ConnectionSlot`] for as long as it is open;
+//! - **the client's address** on every request (`ConnectInfo<SocketAddr>`), for the limits kept
+//!   per address (`join_rate`);
 //! - **graceful shutdown**: on the shutdown token, stop accepting, let requests in flight
 //!   finish, close idle keep-alive connections; websockets close themselves on the same token.
 
@@ -16,7 +18,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
@@ -44,6 +46,8 @@ pub struct HttpLimits {
     /// How long one write to a websocket may take; a device that stops reading is closed
     /// after it (it resyncs when it reconnects), so what waits for it cannot grow for long.
     pub write_timeout: Duration,
+    /// Tries of `/api/join` an address may make a minute (the server: ten times that).
+    pub joins_per_minute: u32,
 }
 
 impl HttpLimits {
@@ -60,6 +64,7 @@ impl Default for HttpLimits {
             header_read_timeout: Duration::from_secs(10),
             ping_every: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
+            joins_per_minute: 30,
         }
     }
 }
@@ -88,7 +93,7 @@ pub async fn serve<L>(
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) where
-    L: axum::serve::Listener,
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
     L::Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -97,7 +102,7 @@ pub async fn serve<L>(
     let mut busy_since_log = 0u64;
     let mut last_log: Option<tokio::time::Instant> = None;
     loop {
-        let (io, _addr) = tokio::select! {
+        let (io, addr) = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = shutdown.cancelled() => break,
         };
@@ -120,6 +125,7 @@ pub async fn serve<L>(
         let service = app.clone().map_request(move |request: Request<Incoming>| {
             let mut request = request.map(Body::new);
             request.extensions_mut().insert(slot.clone());
+            request.extensions_mut().insert(ConnectInfo(addr));
             request
         });
         let shutdown = shutdown.clone();

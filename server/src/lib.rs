@@ -32,6 +32,7 @@ pub mod demo;
 pub mod documents;
 pub mod http_connections;
 pub mod identity;
+pub mod join_rate;
 pub mod metrics;
 pub mod rebuild;
 pub mod routes;

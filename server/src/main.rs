@@ -112,6 +112,11 @@ struct Cli {
     #[arg(long, env = "CLUBSYNC_PING_SECS", default_value_t = HttpLimits::default().ping_every.as_secs())]
     ping_secs: u64,
 
+    /// Tries of `/api/join` one address may make a minute (a classroom joining together behind
+    /// one address needs room); the whole server takes ten times that.
+    #[arg(long, env = "CLUBSYNC_JOINS_PER_MINUTE", default_value_t = HttpLimits::default().joins_per_minute)]
+    joins_per_minute: u32,
+
     /// The built phone app (`npm run build` in web/ writes web/dist), served under /app/.
     #[arg(long, env = "CLUBSYNC_WEB_DIR", default_value = clubsync_server::web_app::DEFAULT_WEB_DIR)]
     web_dir: PathBuf,
@@ -198,6 +203,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             header_read_timeout: Duration::from_secs(cli.header_timeout_secs.max(1)),
             ping_every: Duration::from_secs(cli.ping_secs.max(1)),
             write_timeout: Duration::from_secs(cli.ping_secs.max(1)),
+            joins_per_minute: cli.joins_per_minute.max(1),
         },
     };
 

@@ -120,6 +120,9 @@ impl Server {
             shutdown,
         );
         state.http = config.http;
+        state.joins = Arc::new(crate::join_rate::JoinRate::new(
+            config.http.joins_per_minute,
+        ));
         Self { state }
     }
 

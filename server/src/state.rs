@@ -12,6 +12,7 @@ use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 use crate::documents::{ConnId, DocumentHub, Outbound, Outbox};
 use crate::http_connections::HttpLimits;
 use crate::identity::{DeviceId, IdentityStore};
+use crate::join_rate::JoinRate;
 use crate::metrics::Metrics;
 
 /// What a revoked device is told when its connections are closed.
@@ -42,6 +43,8 @@ pub struct AppState {
     /// Connection limits and liveness (pings, write timeout); the defaults unless the server
     /// was configured otherwise.
     pub http: HttpLimits,
+    /// How often `/api/join` may be tried, per address and in all.
+    pub joins: Arc<JoinRate>,
     next_conn: Arc<AtomicU64>,
 }
 
@@ -67,6 +70,7 @@ impl AppState {
             storage_id,
             shutdown,
             http: HttpLimits::default(),
+            joins: Arc::new(JoinRate::default()),
             next_conn: Arc::new(AtomicU64::new(1)),
         }
     }

@@ -224,3 +224,15 @@ async fn connections_racing_through_the_upgrade_cannot_pass_the_device_cap() {
         "every connection past the eighth is refused"
     );
 }
+
+#[test]
+fn joins_are_slowed_per_address_through_the_real_listener() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--joins-per-minute", "3"]);
+    let wrong = r#"{"invite": "ABCD-EFGH-JKMN-PQRST", "device_name": "guesser"}"#;
+    let headers = [("content-type", "application/json")];
+    let statuses: Vec<u16> = (0..4)
+        .map(|_| common::http(server.addr, "POST", "/api/join", &headers, wrong).0)
+        .collect();
+    assert_eq!(statuses, [404, 404, 404, 429]);
+}

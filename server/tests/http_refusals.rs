@@ -273,3 +273,40 @@ async fn a_storage_fault_is_a_503_with_retry_after_never_an_answer_about_the_tok
         assert!(body.message.contains("try again"), "{}", body.message);
     }
 }
+
+#[tokio::test]
+async fn a_flood_of_wrong_invite_codes_from_one_address_is_slowed_and_others_still_join() {
+    let app = app();
+    let from = |ip: &str, body: &str| {
+        let mut request = join(body);
+        let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("address");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        request
+    };
+    let wrong = r#"{"invite": "ABCD-EFGH-JKMN-PQRST", "device_name": "guesser"}"#;
+    for _ in 0..30 {
+        let (status, body) = refusal(send(&app, from("192.0.2.1", wrong)).await).await;
+        assert_eq!(
+            (status, body.error),
+            (StatusCode::NOT_FOUND, ErrorCode::InviteNotFound)
+        );
+    }
+    let response = send(&app, from("192.0.2.1", wrong)).await;
+    let retry = response.headers().get(header::RETRY_AFTER).cloned();
+    let (status, body) = refusal(response).await;
+    assert_eq!(
+        (status, body.error),
+        (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+        "{}",
+        body.message
+    );
+    assert_eq!(retry.as_ref().map(|v| v.as_bytes()), Some(&b"2"[..]));
+    // Another address is not slowed by the first.
+    let (status, body) = refusal(send(&app, from("192.0.2.2", wrong)).await).await;
+    assert_eq!(
+        (status, body.error),
+        (StatusCode::NOT_FOUND, ErrorCode::InviteNotFound)
+    );
+}

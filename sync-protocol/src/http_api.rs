@@ -60,6 +60,8 @@ pub enum ErrorCode {
     WrongDocumentKind,
     /// Refused for a reason the message gives.
     Refused,
+    /// Too many tries (of `/api/join`) from this address or in all: wait for `Retry-After`.
+    RateLimited,
     /// The server failed; try again later.
     Internal,
     /// The server cannot answer now (its storage failed or is full): try again after the
@@ -97,6 +99,7 @@ impl ErrorCode {
             Self::UnreadableDocument => "unreadable_document",
             Self::WrongDocumentKind => "wrong_document_kind",
             Self::Refused => "refused",
+            Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
             Self::Unknown => "unknown",
