@@ -97,7 +97,9 @@ impl From<IdentityError> for ApiError {
             IdentityError::InviteNotFound => (StatusCode::NOT_FOUND, ErrorCode::InviteNotFound),
             IdentityError::InviteExpired { .. } => (StatusCode::GONE, ErrorCode::InviteExpired),
             IdentityError::InviteAlreadyUsed { .. } => (StatusCode::GONE, ErrorCode::InviteUsed),
-            IdentityError::InviteWithdrawn { .. } => (StatusCode::GONE, ErrorCode::InviteWithdrawn),
+            IdentityError::InviteWithdrawn { .. } | IdentityError::InviteMakerGone => {
+                (StatusCode::GONE, ErrorCode::InviteWithdrawn)
+            }
             IdentityError::InviteUsedCannotWithdraw { .. } => {
                 (StatusCode::CONFLICT, ErrorCode::InviteUsed)
             }

@@ -148,9 +148,18 @@ pub(super) async fn create(
     let name = new.name;
     let shown = name.trim().to_owned();
     let under_16 = new.under_16;
-    let code =
-        blocking(move || Ok(identity.create_invite(me.club, role, &name, !under_16, ttl, now)?))
-            .await?;
+    let code = blocking(move || {
+        Ok(identity.create_invite_made_by(
+            Some(me.id),
+            me.club,
+            role,
+            &name,
+            !under_16,
+            ttl,
+            now,
+        )?)
+    })
+    .await?;
     tracing::info!(invite = %code.id, by = %me.id, %role, under_16, "a coordinator made an invite");
     Ok((
         StatusCode::CREATED,

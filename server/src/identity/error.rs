@@ -153,6 +153,13 @@ pub enum IdentityError {
         /// When it was withdrawn.
         withdrawn_at: Timestamp,
     },
+    /// The coordinator who made the invite can no longer invite: their device was revoked, or
+    /// they are no longer a coordinator.
+    #[error(
+        "this invite's maker can no longer invite (their device was revoked or they are no \
+         longer a coordinator): ask a coordinator for a new invite"
+    )]
+    InviteMakerGone,
     /// No invite has this id (withdrawing an invite).
     #[error("no invite {0} on this server")]
     UnknownInvite(InviteId),

@@ -92,6 +92,23 @@ impl IdentityStore {
         ttl: Duration,
         now_ms: i64,
     ) -> Result<InviteCode, IdentityError> {
+        self.create_invite_made_by(None, club, role, display_name, age16plus, ttl, now_ms)
+    }
+
+    /// Like [`IdentityStore::create_invite`], made by a coordinator's device `made_by` (the
+    /// coordinators' API): the invite stops working if that device is revoked or its member
+    /// stops being a coordinator before it is used.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_invite_made_by(
+        &self,
+        made_by: Option<DeviceId>,
+        club: ClubId,
+        role: Role,
+        display_name: &str,
+        age16plus: bool,
+        ttl: Duration,
+        now_ms: i64,
+    ) -> Result<InviteCode, IdentityError> {
         let display_name = names::clean("display name", display_name)?;
         let expires_at = now_ms.saturating_add(lifetime_ms(ttl)?);
         let (shown, plain) = generate_code()?;
@@ -101,9 +118,9 @@ impl IdentityStore {
                 return Err(IdentityError::UnknownClub(club));
             }
             tx.execute(
-                "INSERT INTO invites (id, code_hash, club, role, display_name, age16plus, member, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8)",
-                params![id, self.invite_key.hash(&plain), club, role.as_str(), display_name, age16plus, now_ms, expires_at],
+                "INSERT INTO invites (id, code_hash, club, role, display_name, age16plus, member, created_at, expires_at, made_by_device)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, ?9)",
+                params![id, self.invite_key.hash(&plain), club, role.as_str(), display_name, age16plus, now_ms, expires_at, made_by],
             )?;
             Ok(())
         })?;
@@ -249,6 +266,9 @@ impl IdentityStore {
                     expired_at: Timestamp::from_millis(invite.expires_at),
                 });
             }
+            if !maker_may_still_invite(tx, &hash)? {
+                return Err(IdentityError::InviteMakerGone);
+            }
             let (member, role) = match (invite.new_member, invite.member) {
                 (Some((role, display_name, age16plus)), _) => {
                     let member = MemberId::new_v7(Timestamp::from_millis(now_ms));
@@ -348,6 +368,22 @@ fn pending_invite(
         used_at,
         withdrawn_at,
     }))
+}
+
+/// False when the invite was made by a device that is revoked now, or whose member is no longer
+/// a coordinator. An invite of the admin's (no maker) is always fine.
+fn maker_may_still_invite(tx: &Transaction<'_>, hash: &[u8; 32]) -> Result<bool, IdentityError> {
+    let maker = tx
+        .query_row(
+            "SELECT d.revoked_at IS NULL AND m.role = 'coordinator'
+             FROM invites i JOIN devices d ON d.id = i.made_by_device
+             JOIN members m ON m.id = d.member
+             WHERE i.code_hash = ?1",
+            [hash],
+            |row| row.get::<_, bool>(0),
+        )
+        .optional()?;
+    Ok(maker.unwrap_or(true))
 }
 
 #[cfg(test)]

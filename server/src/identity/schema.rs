@@ -23,7 +23,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`. Append; never edit one that
 /// has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1: clubs, members, devices, invites, and the document registry.
 ///
@@ -103,6 +103,13 @@ CREATE INDEX documents_by_club ON documents(club);
 const V2: &str = "
 ALTER TABLE members ADD COLUMN age16plus INTEGER NOT NULL DEFAULT 1 CHECK (age16plus IN (0, 1));
 ALTER TABLE invites ADD COLUMN age16plus INTEGER NOT NULL DEFAULT 1 CHECK (age16plus IN (0, 1));
+";
+
+/// Version 3: the device of the coordinator who made an invite through the coordinators' API
+/// (`NULL` for the admin's invites and those made before): the invite stops working when that
+/// device is revoked or its member is no longer a coordinator.
+const V3: &str = "
+ALTER TABLE invites ADD COLUMN made_by_device TEXT REFERENCES devices(id);
 ";
 
 /// Checks that the file at `path` (opened as `conn`) is empty or a clubsync server database

@@ -269,3 +269,67 @@ fn codes_are_stored_under_the_servers_key_and_a_code_made_before_still_redeems()
         .expect("a legacy code redeems");
     assert_eq!(device.club, leeds);
 }
+
+#[test]
+fn an_invite_dies_with_its_makers_right_to_invite() {
+    let (_dir, store) = store();
+    let leeds = club(&store, "Leeds");
+    let (kim, _) = store
+        .redeem_invite(
+            store
+                .create_invite(leeds, Role::Coordinator, "Kim", true, DAY, NOW)
+                .expect("invite")
+                .as_str(),
+            "Kim's laptop",
+            NOW,
+        )
+        .expect("Kim joins");
+    let by_kim = |name: &str| {
+        store
+            .create_invite_made_by(Some(kim.id), leeds, Role::Volunteer, name, true, DAY, NOW)
+            .expect("Kim invites")
+    };
+
+    // Kim's laptop is revoked (stolen): what Kim made on it no longer redeems.
+    let asha = by_kim("Asha");
+    store.revoke_device(kim.id, NOW + MINUTE).expect("revoked");
+    let err = store
+        .redeem_invite(asha.as_str(), "Asha's phone", NOW + 2 * MINUTE)
+        .expect_err("the maker's device was revoked");
+    assert!(matches!(err, IdentityError::InviteMakerGone), "{err:?}");
+    assert!(err.to_string().contains("ask a coordinator"), "{err}");
+
+    // The admin's invites do not depend on anyone's device.
+    let admin = store
+        .create_invite(leeds, Role::Volunteer, "Ben", true, DAY, NOW)
+        .expect("the admin invites");
+    store
+        .redeem_invite(admin.as_str(), "Ben's phone", NOW + 2 * MINUTE)
+        .expect("redeemed");
+}
+
+#[test]
+fn an_invite_of_a_coordinator_who_is_demoted_no_longer_redeems() {
+    let (_dir, store) = store();
+    let leeds = club(&store, "Leeds");
+    let (kim, _) = store
+        .redeem_invite(
+            store
+                .create_invite(leeds, Role::Coordinator, "Kim", true, DAY, NOW)
+                .expect("invite")
+                .as_str(),
+            "Kim's laptop",
+            NOW,
+        )
+        .expect("Kim joins");
+    let invite = store
+        .create_invite_made_by(Some(kim.id), leeds, Role::Volunteer, "Asha", true, DAY, NOW)
+        .expect("Kim invites");
+    store
+        .set_member_role(kim.member, Role::Volunteer)
+        .expect("demoted");
+    let err = store
+        .redeem_invite(invite.as_str(), "Asha's phone", NOW + MINUTE)
+        .expect_err("the maker is no longer a coordinator");
+    assert!(matches!(err, IdentityError::InviteMakerGone), "{err:?}");
+}
