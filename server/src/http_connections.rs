@@ -78,6 +78,9 @@ pub struct ConnectionSlot(#[allow(dead_code)] Arc<OwnedSemaphorePermit>);
 const BUSY_BODY: &str = "{\"error\":\"too_many_connections\",\"message\":\"the server has as many \
     connections open as it allows; try again in a few seconds\"}";
 
+/// The HSTS policy of a server serving TLS: a year.
+const HSTS: &str = "max-age=31536000";
+
 /// How often connections refused for the limit are logged (with their number).
 const BUSY_LOG_EVERY: Duration = Duration::from_secs(10);
 
@@ -86,10 +89,14 @@ const BUSY_WRITE: Duration = Duration::from_secs(2);
 
 /// Serves `app` on every connection `listener` accepts, within `limits`, until `shutdown` is
 /// cancelled; then waits for the HTTP connections in flight (not the websockets) to end.
+///
+/// `tls` says the listener hands TLS streams: every answer then carries HSTS, so a browser that
+/// once reached the server over HTTPS never sends a device token over plain HTTP to it.
 pub async fn serve<L>(
     mut listener: L,
     app: Router,
     limits: HttpLimits,
+    tls: bool,
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) where
@@ -122,12 +129,23 @@ pub async fn serve<L>(
             continue;
         };
         let slot = ConnectionSlot(Arc::new(permit));
-        let service = app.clone().map_request(move |request: Request<Incoming>| {
-            let mut request = request.map(Body::new);
-            request.extensions_mut().insert(slot.clone());
-            request.extensions_mut().insert(ConnectInfo(addr));
-            request
-        });
+        let service = app
+            .clone()
+            .map_request(move |request: Request<Incoming>| {
+                let mut request = request.map(Body::new);
+                request.extensions_mut().insert(slot.clone());
+                request.extensions_mut().insert(ConnectInfo(addr));
+                request
+            })
+            .map_response(move |mut response: axum::response::Response| {
+                if tls {
+                    response.headers_mut().insert(
+                        axum::http::header::STRICT_TRANSPORT_SECURITY,
+                        axum::http::HeaderValue::from_static(HSTS),
+                    );
+                }
+                response
+            });
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
             let mut builder = Builder::new(TokioExecutor::new()).http1_only();

@@ -117,6 +117,11 @@ struct Cli {
     #[arg(long, env = "CLUBSYNC_JOINS_PER_MINUTE", default_value_t = HttpLimits::default().joins_per_minute)]
     joins_per_minute: u32,
 
+    /// The token a request must present (`Authorization: Bearer <token>`) to read /metrics;
+    /// without one, /metrics answers loopback clients only.
+    #[arg(long, env = "CLUBSYNC_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+
     /// The built phone app (`npm run build` in web/ writes web/dist), served under /app/.
     #[arg(long, env = "CLUBSYNC_WEB_DIR", default_value = clubsync_server::web_app::DEFAULT_WEB_DIR)]
     web_dir: PathBuf,
@@ -205,6 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             write_timeout: Duration::from_secs(cli.ping_secs.max(1)),
             joins_per_minute: cli.joins_per_minute.max(1),
         },
+        metrics_token: cli.metrics_token.clone(),
     };
 
     data_dir::prepare(&data_dir, cli.allow_readable_data_dir)?;

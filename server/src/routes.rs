@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Extension, Query, State, WebSocketUpgrade};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Extension, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -125,10 +127,44 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// `/metrics`: with `--metrics-token`, for a request that presents it; without, for loopback
+/// clients only (a Prometheus beside the server), since the counters tell an outsider how many
+/// devices, documents and refusals a club's server has.
+async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Response {
+    let allowed = match &state.metrics_token {
+        Some(expected) => {
+            api::device_token(&headers, None, "").is_ok_and(|given| same_secret(&given, expected))
+        }
+        // A request that came over no socket (a test in process) is the server's own.
+        None => client.is_none_or(|Extension(ConnectInfo(addr))| addr.ip().is_loopback()),
+    };
+    if !allowed {
+        state.metrics.refused("metrics_not_allowed");
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Refused,
+            if state.metrics_token.is_some() {
+                "send the metrics token: `Authorization: Bearer <--metrics-token>`"
+            } else {
+                "/metrics answers loopback clients only; start the server with --metrics-token \
+                 (CLUBSYNC_METRICS_TOKEN) to read it from elsewhere"
+            },
+        )
+        .into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// Compares two secrets by their hashes, so the time taken tells nothing of where they differ.
+fn same_secret(given: &str, expected: &str) -> bool {
+    use sha2::Digest;
+    sha2::Sha256::digest(given.as_bytes()) == sha2::Sha256::digest(expected.as_bytes())
 }

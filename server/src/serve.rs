@@ -66,6 +66,8 @@ pub struct ServeConfig {
     pub web_dir: PathBuf,
     /// Connections open at once, and how long one may take to send a request's headers.
     pub http: HttpLimits,
+    /// The token `/metrics` asks for; without one it answers loopback clients only.
+    pub metrics_token: Option<String>,
 }
 
 /// Why the server could not start.
@@ -120,6 +122,10 @@ impl Server {
             shutdown,
         );
         state.http = config.http;
+        state.metrics_token = config
+            .metrics_token
+            .clone()
+            .filter(|t| !t.trim().is_empty());
         state.joins = Arc::new(crate::join_rate::JoinRate::new(
             config.http.joins_per_minute,
         ));
@@ -180,14 +186,22 @@ impl Server {
         match tls_config {
             None => {
                 on_listening(addr, "http");
-                http_connections::serve(tcp, app, config.http, metrics, shutdown.clone()).await;
+                http_connections::serve(tcp, app, config.http, false, metrics, shutdown.clone())
+                    .await;
             }
             Some(tls) => {
                 let listener = tls::TlsListener::new(tcp, tls)
                     .map_err(|source| ServeError::Bind { addr, source })?;
                 on_listening(addr, "https");
-                http_connections::serve(listener, app, config.http, metrics, shutdown.clone())
-                    .await;
+                http_connections::serve(
+                    listener,
+                    app,
+                    config.http,
+                    true,
+                    metrics,
+                    shutdown.clone(),
+                )
+                .await;
             }
         }
         // Websockets saw the token and are closing; wait for them and for every document.

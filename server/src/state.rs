@@ -45,6 +45,8 @@ pub struct AppState {
     pub http: HttpLimits,
     /// How often `/api/join` may be tried, per address and in all.
     pub joins: Arc<JoinRate>,
+    /// The token `/metrics` asks for (`None`: loopback clients only).
+    pub metrics_token: Option<String>,
     next_conn: Arc<AtomicU64>,
 }
 
@@ -71,6 +73,7 @@ impl AppState {
             shutdown,
             http: HttpLimits::default(),
             joins: Arc::new(JoinRate::default()),
+            metrics_token: None,
             next_conn: Arc::new(AtomicU64::new(1)),
         }
     }

@@ -33,6 +33,10 @@ struct App {
 }
 
 fn app() -> App {
+    app_with(None)
+}
+
+fn app_with(metrics_token: Option<&str>) -> App {
     let dir = tempfile::tempdir().expect("temp dir");
     let identity = Arc::new(IdentityStore::open(dir.path()).expect("identity store"));
     let storage = Arc::new(SharedStore::open(dir.path()).expect("document store"));
@@ -63,6 +67,7 @@ fn app() -> App {
         messages_per_second: 100,
         web_dir: dir.path().join("no-web-app"),
         http: Default::default(),
+        metrics_token: metrics_token.map(str::to_owned),
     };
     let storage_id = StorageId::new("test-server").expect("storage id");
     let server = Server::new(identity.clone(), storage, storage_id, &config);
@@ -309,4 +314,36 @@ async fn a_flood_of_wrong_invite_codes_from_one_address_is_slowed_and_others_sti
         (status, body.error),
         (StatusCode::NOT_FOUND, ErrorCode::InviteNotFound)
     );
+}
+
+#[tokio::test]
+async fn metrics_answer_loopback_or_the_metrics_token_only() {
+    let from = |ip: &str, token: Option<&str>| {
+        let mut request = get("/metrics", token);
+        let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("address");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        request
+    };
+    let open = app();
+    assert_eq!(
+        send(&open, from("127.0.0.1", None)).await.status(),
+        StatusCode::OK
+    );
+    let (status, body) = refusal(send(&open, from("192.0.2.7", None)).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.message.contains("--metrics-token"), "{}", body.message);
+
+    let guarded = app_with(Some("s3cret-metrics"));
+    assert_eq!(
+        send(&guarded, from("192.0.2.7", Some("s3cret-metrics")))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for token in [None, Some("wrong")] {
+        let status = send(&guarded, from("127.0.0.1", token)).await.status();
+        assert_eq!(status, StatusCode::FORBIDDEN, "{token:?}");
+    }
 }

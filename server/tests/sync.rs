@@ -248,6 +248,22 @@ async fn a_self_signed_certificate_is_kept_across_restarts_so_pinned_devices_kee
     phone.docs.insert(collection, doc);
     phone.sync(QUIET, LIMIT).await;
     assert!(phone.all_saved_on_server(collection));
+    // Over TLS every answer carries HSTS.
+    let mut stream = common::tls::connect(server.addr, &pinned)
+        .await
+        .expect("TLS handshake");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).to_lowercase();
+    assert!(
+        answer.contains("strict-transport-security: max-age=31536000"),
+        "{answer}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
