@@ -24,6 +24,7 @@ import {
   join,
   minorShown,
   number,
+  onScreen,
   openCollection,
   openPetition,
   options,
@@ -191,6 +192,23 @@ run(
       tinTotal: await text(page, "tin-total"),
       ...(await syncStatus(page)),
     }
+
+    // A join link (for another club, say) while records wait: the app says how many, does not
+    // join, and keeps the current club.
+    step("lee: a join link while records wait on the phone")
+    await page.evaluate(() => {
+      location.hash = "#join=ABCD-EFGH-JKMN-PQRST"
+    })
+    await onScreen(page, "join")
+    await until(`join-unsynced naming the ${offline.pending} records waiting`, async seen => {
+      const shown = await text(page, "join-unsynced-text")
+      seen(shown)
+      return shown.includes(`${offline.pending} records`)
+    })
+    if (!(await tid(page, "join-submit").isDisabled())) throw new Error("join-submit is enabled while records wait")
+    await tid(page, "join-keep").click()
+    await onScreen(page, "home")
+    await openCollection(lee, args.collection)
 
     // With no network the app does not dial: no websocket and no console errors of one.
     step(`lee: no websocket dialled while offline (watched ${OFFLINE_WATCH_MS} ms after the reload)`)

@@ -7,7 +7,7 @@
  */
 import "./style.css"
 import { makeContext, type Context, type Screen } from "./app"
-import { clubIndex } from "./schema"
+import { clubIndex, clubName } from "./schema"
 import { collectionScreen } from "./screens/collection"
 import { countingScreen } from "./screens/counting"
 import { homeScreen } from "./screens/home"
@@ -100,8 +100,24 @@ function route(): void {
   const me = membership.get()
   if (!me || code !== undefined) {
     if (me && code !== undefined) {
-      // Already a member: a join link for another club replaces this phone's membership.
+      // Already a member: a join link for another club replaces this phone's membership, so
+      // the join screen first counts what this phone has not sent yet.
       document.title = "clubsync · join"
+      if (!sync || !ctx) start(me)
+      const s = sync!
+      const c = ctx!
+      show(
+        joinScreen(code, joined, {
+          club: () => clubName(c.club()),
+          counted: () => c.club() !== undefined,
+          status: () => s.status(),
+          keep: () => {
+            history.replaceState(null, "", "#/home")
+            route()
+          },
+        })
+      )
+      return
     }
     show(joinScreen(code ?? "", joined))
     return

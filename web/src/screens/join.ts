@@ -1,8 +1,26 @@
-/** Join a club with an invite code (typed, or from a `/app/#join=CODE` link). */
-import { h, field } from "../ui"
+/**
+ * Join a club with an invite code (typed, or from a `/app/#join=CODE` link).
+ *
+ * A phone that is already a member and opens a join link would replace its membership (and
+ * its store of records). While it holds records the server does not have yet, that would
+ * leave them behind on the phone, so the screen says so and refuses until they are saved; the
+ * user can keep their current club instead.
+ */
+import type { Screen } from "../app"
+import { h, field, setText } from "../ui"
 import type { Membership } from "../store"
+import type { SyncStatus } from "../sync"
 
-export function joinScreen(prefill: string, onJoined: (m: Membership) => void): HTMLElement {
+/** What the screen needs to know of the membership a join would replace. */
+export interface CurrentMembership {
+  club: () => string
+  /** True once the club's records held on this phone are loaded and counted. */
+  counted: () => boolean
+  status: () => SyncStatus
+  keep: () => void
+}
+
+export function joinScreen(prefill: string, onJoined: (m: Membership) => void, current?: CurrentMembership): Screen {
   const code = h("input", {
     testid: "join-code",
     value: prefill,
@@ -21,6 +39,22 @@ export function joinScreen(prefill: string, onJoined: (m: Membership) => void): 
   })
   const error = h("p", { testid: "join-error", class: "error", role: "alert", hidden: true })
   const submit = h("button", { testid: "join-submit", class: "primary", type: "submit" }, "Join the club")
+  const heldText = h("p", { testid: "join-unsynced-text" })
+  const keep = h("button", { testid: "join-keep", class: "secondary", type: "button" }, "Keep my current club")
+  const held = h("div", { testid: "join-unsynced", class: "error refusal", role: "alert", hidden: !current }, heldText, keep)
+  keep.addEventListener("click", () => current?.keep())
+
+  /** Why joining must wait, or undefined when it may go ahead. */
+  const blocked = (): string | undefined => {
+    if (!current) return undefined
+    const { pending, loading } = current.status()
+    if (pending > 0) {
+      const records = pending === 1 ? "1 record" : `${pending} records`
+      return `This phone holds ${records} of ${current.club()} that the server does not have yet. Joining another club now would leave them behind: connect, wait for "All saved on the server", then open the link again.`
+    }
+    if (loading > 0 || !current.counted()) return `Checking this phone's records of ${current.club()}…`
+    return undefined
+  }
 
   const form = h(
     "form",
@@ -33,6 +67,7 @@ export function joinScreen(prefill: string, onJoined: (m: Membership) => void): 
   form.addEventListener("submit", async event => {
     event.preventDefault()
     error.hidden = true
+    if (blocked()) return update()
     const invite = code.value.trim()
     const device_name = name.value.trim()
     if (!invite || !device_name) {
@@ -63,14 +98,26 @@ export function joinScreen(prefill: string, onJoined: (m: Membership) => void): 
     } finally {
       submit.disabled = false
       submit.textContent = "Join the club"
+      update()
     }
   })
 
-  return h(
+  function update(): void {
+    if (!current) return
+    const why = blocked()
+    setText(heldText, why ?? `This phone is a member of ${current.club()}: joining another club replaces that membership.`)
+    held.hidden = false
+    submit.disabled = why !== undefined
+  }
+  update()
+
+  const el = h(
     "section",
     { testid: "screen-join", class: "screen" },
     h("h1", {}, "Join your club"),
     h("p", { class: "lead" }, "Record collection tins and petition signatures, even with no signal."),
+    held,
     form
   )
+  return { el, update }
 }
