@@ -67,9 +67,9 @@ fn print(trail: &AuditTrail, record: Option<&str>, out: &mut dyn Write) -> std::
             out,
             "{:<20}  {:<24}  {:<20}  {}",
             e.received_at,
-            device,
-            member,
-            e.records.join(", ")
+            super::terminal_text::safe(&device),
+            super::terminal_text::safe(&member),
+            super::terminal_text::safe(&e.records.join(", "))
         )?;
     }
     writeln!(out, "{} change(s).", trail.entries.len())

@@ -17,6 +17,7 @@ use clubsync_protocol::DocumentId;
 use super::Context;
 use super::parse;
 use super::pick;
+use super::terminal_text::safe;
 
 const KIND: DocumentKind = DocumentKind::Event;
 
@@ -382,7 +383,7 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     let when = when(&event);
     println!(
         "Event {id} \"{}\": {}, {}",
-        event.title()?,
+        safe(&event.title()?),
         event.event_type()?.as_str().replace('_', "-"),
         event.status()?
     );
@@ -390,7 +391,7 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         println!("From {starts} to {ends}");
     }
     if !when.place.is_empty() {
-        println!("At {}", when.place);
+        println!("At {}", safe(&when.place));
     }
     if let Some(collection) = event.collection()? {
         println!("Street collection: {collection}");
@@ -418,7 +419,7 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
             if s.place.is_empty() {
                 String::new()
             } else {
-                format!(" at {}", s.place)
+                format!(" at {}", safe(&s.place))
             },
             s.people_needed,
             if s.adults_only { ", 16+" } else { "" },

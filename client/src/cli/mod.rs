@@ -16,6 +16,7 @@ mod pick;
 mod report;
 mod status;
 mod sync;
+mod terminal_text;
 
 /// clubsync: club records on this laptop, offline first, synced with your club's server.
 ///

@@ -16,6 +16,7 @@ use clubsync_protocol::DocumentId;
 use super::Context;
 use super::parse;
 use super::pick::{self, Acting};
+use super::terminal_text::safe;
 
 const KIND: DocumentKind = DocumentKind::Petition;
 
@@ -264,7 +265,7 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     let petition: Petition = home.load(&id)?;
     println!(
         "Petition {id} \"{}\"",
-        title_of(petition.automerge()).unwrap_or_default()
+        safe(&title_of(petition.automerge()).unwrap_or_default())
     );
     match petition.frozen_at()? {
         Some(at) => println!("Text (frozen {at}, hash {}):", petition.text_hash()?),
@@ -274,11 +275,11 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         ),
     }
     for line in petition.text()?.lines() {
-        println!("  {line}");
+        println!("  {}", safe(line));
     }
     let targets = petition.targets()?;
     if !targets.is_empty() {
-        println!("To: {}", targets.join("; "));
+        println!("To: {}", safe(&targets.join("; ")));
     }
     if let Some(deadline) = petition.deadline()? {
         println!("Deadline: {deadline}");
@@ -306,7 +307,12 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         } else {
             format!("  consents: {}", purposes.join(", "))
         };
-        println!("  {}  {:<28}  {:<12}{consent}", s.at.date(), s.name, place);
+        println!(
+            "  {}  {:<28}  {:<12}{consent}",
+            s.at.date(),
+            safe(&s.name),
+            safe(place)
+        );
     }
     let flags = petition.flags()?;
     println!();

@@ -68,7 +68,10 @@ pub fn documents(home: &DeviceHome, membership: &Membership) -> anyhow::Result<V
         if kind == DocumentKind::Club {
             continue;
         }
-        let title = title_of(&doc).unwrap_or_else(|| kind.as_str().replace('_', " "));
+        let title = title_of(&doc).map_or_else(
+            || kind.as_str().replace('_', " "),
+            |t| super::terminal_text::safe(&t).into_owned(),
+        );
         out.push(Listed { id, kind, title });
     }
     Ok(out)
@@ -257,8 +260,10 @@ pub fn club_if_synced(home: &DeviceHome, membership: &Membership) -> Option<Club
 
 /// A member's display name, or their id when the club document does not know them.
 pub fn member_name(club: Option<&Club>, id: MemberId) -> String {
-    club.and_then(|c| c.member(id).ok().flatten())
-        .map_or_else(|| id.to_string(), |m| m.display_name)
+    club.and_then(|c| c.member(id).ok().flatten()).map_or_else(
+        || id.to_string(),
+        |m| super::terminal_text::safe(&m.display_name).into_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -202,3 +202,46 @@ fn petitions_and_events() {
     );
     assert!(ok(home, &["event", "list"]).contains("street-collection"));
 }
+
+#[test]
+fn record_text_with_terminal_escapes_is_shown_escaped_never_obeyed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path();
+    device(home, Role::Coordinator);
+    // A signer's name and postcode carrying escape sequences (one clears the screen, one sets
+    // the terminal's title), as a hostile client could write them into a shared petition.
+    let id = created_id(
+        &ok(
+            home,
+            &[
+                "petition",
+                "create",
+                "Free\u{1b}[2J Them",
+                "--text",
+                "We call on the council.",
+            ],
+        ),
+        "petition",
+    );
+    ok(
+        home,
+        &[
+            "petition",
+            "sign",
+            &id,
+            "--name",
+            "Kim\u{1b}]0;owned\u{7}",
+            "--postcode",
+            "LS1\u{1b}[31m",
+        ],
+    );
+    let shown = ok(home, &["petition", "list", &id]);
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("Kim\\u{1b}]0;owned\\u{7}"), "{shown}");
+    assert!(shown.contains("Free\\u{1b}[2J Them"), "{shown}");
+    let listed = ok(home, &["petition", "list"]);
+    assert!(!listed.contains('\u{1b}'), "{listed:?}");
+}

@@ -77,7 +77,7 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     let name = |m: MemberId| pick::member_name(club, m);
     println!(
         "Collection {id} \"{}\": {}, amounts in {currency}",
-        collection.title()?,
+        crate::cli::terminal_text::safe(&collection.title()?),
         stage_name(collection.status()?)
     );
 
@@ -206,7 +206,7 @@ pub(super) fn describe_count(c: &Count, name: &impl Fn(MemberId) -> String) -> S
         c.total,
         name(c.counter1),
         name(c.counter2),
-        c.place,
+        crate::cli::terminal_text::safe(&c.place),
         c.at
     );
     if !c.active {
