@@ -17,6 +17,7 @@ use tracing::{debug, info, warn};
 
 use crate::documents::{ConnId, DocCommand, Outbound, Outbox, PeerInfo};
 use crate::identity::{self, DeviceRecord};
+use crate::log_text::capped;
 use crate::state::AppState;
 
 /// Close codes (RFC 6455).
@@ -197,7 +198,7 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     }
     state.live.unregister(device.id, conn);
     state.metrics.connections.fetch_sub(1, Relaxed);
-    info!(conn, device = %device.id, code = close.0, reason = %close.1, "disconnected");
+    info!(conn, device = %device.id, code = close.0, reason = %capped(&close.1), "disconnected");
 }
 
 fn frames(frame: Option<Vec<u8>>) -> Vec<ServerAction> {
@@ -295,11 +296,11 @@ async fn carry_out(
             ),
             ServerAction::Report(e) => {
                 state.metrics.refused(reason_label(&e));
-                debug!(conn, %e, "skipped a message");
+                debug!(conn, e = %capped(&e), "skipped a message");
             }
             ServerAction::Close(e) => {
                 state.metrics.refused(reason_label(&e));
-                info!(conn, %e, "closing");
+                info!(conn, e = %capped(&e), "closing");
                 let code = match e {
                     ProtocolError::Refused(_) | ProtocolError::ReadOnlyChange(_) => CLOSE_POLICY,
                     ProtocolError::Remote(_) => CLOSE_NORMAL,

@@ -33,6 +33,7 @@ pub mod documents;
 pub mod http_connections;
 pub mod identity;
 pub mod join_rate;
+pub mod log_text;
 pub mod metrics;
 pub mod rebuild;
 pub mod routes;

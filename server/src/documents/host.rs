@@ -309,7 +309,7 @@ impl DocumentHost {
                             // Only this peer is refused (a duplicate actor and sequence number
                             // once reloaded the document and disconnected everyone); memory
                             // goes back to the heads before the message.
-                            warn!(document = %self.id, device = %peer.device, %e, "refused malformed changes");
+                            warn!(document = %self.id, device = %peer.device, e = %crate::log_text::capped(&e), "refused malformed changes");
                             touched.remove(&conn);
                             let text = format!("document {}: {e}", self.id);
                             if !self.refuse_peer(
@@ -370,7 +370,7 @@ impl DocumentHost {
                         // automerge-repo client offers every document it holds on each
                         // connection, so closing it would stop its other documents from
                         // syncing, again after every reconnect.
-                        warn!(document = %self.id, %e, "refused a new document that is not a clubsync document");
+                        warn!(document = %self.id, e = %crate::log_text::capped(&e), "refused a new document that is not a clubsync document");
                         effects.refused.push("not_a_clubsync_document");
                         for conn in std::mem::take(&mut self.peers).into_keys() {
                             effects.send(conn, Outbound::Unavailable(self.id));

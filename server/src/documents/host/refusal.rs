@@ -11,6 +11,8 @@ use clubsync_core::store::Provenance;
 use clubsync_protocol::DocumentId;
 use tracing::{error, warn};
 
+use crate::log_text::capped;
+
 use super::super::actor_book::ActorBook;
 use super::super::effects::Effects;
 use super::super::peer::{ConnId, Outbound, PeerInfo};
@@ -34,9 +36,9 @@ impl DocumentHost {
             document = %self.id,
             device = %peer.device,
             member = %peer.member,
-            record = %refusal.path,
+            record = %capped(&refusal.path),
             rule = refusal.rule.code(),
-            detail = %refusal.detail,
+            detail = %capped(&refusal.detail),
             "refused changes that break a record rule"
         );
         let text = clubsync_protocol::refusal::refused_change(&self.id, &refusal.to_string());
