@@ -201,6 +201,17 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     info!(conn, device = %device.id, code = close.0, reason = %capped(&close.1), "disconnected");
 }
 
+/// The slowest link a write is allowed for: 8 KiB a second (about 64 kbit/s, a phone on a weak
+/// signal). A large frame (a whole document to a phone that has nothing) gets the write timeout
+/// plus the time it takes at that rate, so a slow phone still receives it while a reader that
+/// stopped reading is still closed in bounded time.
+const SLOWEST_LINK_BYTES_PER_SECOND: u64 = 8 * 1024;
+
+/// How long writing a frame of `len` bytes may take.
+fn write_deadline(write_timeout: std::time::Duration, len: usize) -> std::time::Duration {
+    write_timeout + std::time::Duration::from_secs(len as u64 / SLOWEST_LINK_BYTES_PER_SECOND)
+}
+
 fn frames(frame: Option<Vec<u8>>) -> Vec<ServerAction> {
     frame.map(ServerAction::Send).into_iter().collect()
 }
@@ -240,11 +251,9 @@ async fn carry_out(
                     .metrics
                     .bytes_out
                     .fetch_add(frame.len() as u64, Relaxed);
-                match tokio::time::timeout(
-                    state.http.write_timeout,
-                    sink.send(WsMessage::Binary(frame.into())),
-                )
-                .await
+                let deadline = write_deadline(state.http.write_timeout, frame.len());
+                match tokio::time::timeout(deadline, sink.send(WsMessage::Binary(frame.into())))
+                    .await
                 {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => return Some((CLOSE_NORMAL, String::new())),
@@ -365,4 +374,22 @@ fn truncate(text: &str) -> String {
         end -= 1;
     }
     text[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::write_deadline;
+
+    #[test]
+    fn a_large_frame_gets_the_time_a_phone_on_a_weak_signal_needs() {
+        let base = Duration::from_secs(30);
+        assert_eq!(write_deadline(base, 2_000), base);
+        // A 1 MiB document at 8 KiB/s: 128 s more.
+        assert_eq!(
+            write_deadline(base, 1 << 20),
+            base + Duration::from_secs(128)
+        );
+    }
 }

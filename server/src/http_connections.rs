@@ -43,8 +43,9 @@ pub struct HttpLimits {
     /// [`HttpLimits::silence_limit`] is closed: a phone that vanished (out of signal, battery
     /// out) stops being counted against its device's connections and the server's.
     pub ping_every: Duration,
-    /// How long one write to a websocket may take; a device that stops reading is closed
-    /// after it (it resyncs when it reconnects), so what waits for it cannot grow for long.
+    /// How long one write to a websocket may take, plus the time its size takes at 8 KiB a
+    /// second (a phone on a weak signal); a device that stops reading is closed after it (it
+    /// resyncs when it reconnects), so what waits for it cannot grow for long.
     pub write_timeout: Duration,
     /// Tries of `/api/join` an address may make a minute (the server: ten times that).
     pub joins_per_minute: u32,
