@@ -270,20 +270,22 @@ fn codes_are_stored_under_the_servers_key_and_a_code_made_before_still_redeems()
     assert_eq!(device.club, leeds);
 }
 
+/// Kim, a coordinator of `club`, joined from a laptop.
+fn coordinator_laptop(store: &IdentityStore, club: ClubId) -> DeviceRecord {
+    let invite = store
+        .create_invite(club, Role::Coordinator, "Kim", true, DAY, NOW)
+        .expect("invite");
+    store
+        .redeem_invite(invite.as_str(), "Kim's laptop", NOW)
+        .expect("Kim joins")
+        .0
+}
+
 #[test]
 fn an_invite_dies_with_its_makers_right_to_invite() {
     let (_dir, store) = store();
     let leeds = club(&store, "Leeds");
-    let (kim, _) = store
-        .redeem_invite(
-            store
-                .create_invite(leeds, Role::Coordinator, "Kim", true, DAY, NOW)
-                .expect("invite")
-                .as_str(),
-            "Kim's laptop",
-            NOW,
-        )
-        .expect("Kim joins");
+    let kim = coordinator_laptop(&store, leeds);
     let by_kim = |name: &str| {
         store
             .create_invite_made_by(Some(kim.id), leeds, Role::Volunteer, name, true, DAY, NOW)
@@ -312,16 +314,7 @@ fn an_invite_dies_with_its_makers_right_to_invite() {
 fn an_invite_of_a_coordinator_who_is_demoted_no_longer_redeems() {
     let (_dir, store) = store();
     let leeds = club(&store, "Leeds");
-    let (kim, _) = store
-        .redeem_invite(
-            store
-                .create_invite(leeds, Role::Coordinator, "Kim", true, DAY, NOW)
-                .expect("invite")
-                .as_str(),
-            "Kim's laptop",
-            NOW,
-        )
-        .expect("Kim joins");
+    let kim = coordinator_laptop(&store, leeds);
     let invite = store
         .create_invite_made_by(Some(kim.id), leeds, Role::Volunteer, "Asha", true, DAY, NOW)
         .expect("Kim invites");
