@@ -12,10 +12,9 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use clubsync_protocol::message::PeerMetadata;
 use clubsync_protocol::{Access, DocumentId, ProtocolError, ServerAction, ServerConnection};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
-use crate::documents::{ConnId, DocCommand, Outbound, Outbox, PeerInfo};
+use crate::documents::{self, ConnId, DocCommand, Outbound, Outbox, PeerInfo};
 use crate::identity::{self, DeviceRecord};
 use crate::log_text::capped;
 use crate::state::AppState;
@@ -63,7 +62,7 @@ impl MessageRate {
 pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     let _running = state.live.track();
     let conn = state.next_conn_id();
-    let (outbox, mut inbox) = mpsc::unbounded_channel();
+    let (outbox, mut inbox) = documents::outbox(state.outbox);
     if !state.live.register(
         device.id,
         conn,
@@ -118,15 +117,18 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
         },
         outbox,
         new_documents: AtomicUsize::new(0),
+        in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(MESSAGES_IN_FLIGHT)),
     };
     let (mut sink, mut stream) = socket.split();
     let shutdown = state.shutdown.clone();
     let mut rate = MessageRate::new(state.messages_per_second);
+    let mut ephemeral_rate = MessageRate::new(EPHEMERAL_PER_SECOND);
     let mut ping = tokio::time::interval_at(
         tokio::time::Instant::now() + state.http.ping_every,
         state.http.ping_every,
     );
     let mut last_heard = tokio::time::Instant::now();
+    let mut fell_behind = std::pin::pin!(inbox.fell_behind());
 
     let close: (u16, String) = loop {
         let actions = tokio::select! {
@@ -178,10 +180,23 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
                     }
                 }
             }
+            _ = &mut fell_behind => break fell_behind_close(&state, &inbox),
             _ = shutdown.cancelled() => break (CLOSE_GOING_AWAY, "the server is shutting down".into()),
         };
-        if let Some(close) =
-            carry_out(actions, &mut session, &link, &device, &state, &mut sink).await
+        if let Some(close) = carry_out(
+            actions,
+            &mut session,
+            &link,
+            &device,
+            &state,
+            &mut sink,
+            &mut ephemeral_rate,
+            Behind {
+                signal: fell_behind.as_mut(),
+                inbox: &inbox,
+            },
+        )
+        .await
         {
             break close;
         }
@@ -195,6 +210,9 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     let _ = tokio::time::timeout(state.http.write_timeout, goodbye).await;
     for (doc, _) in session.documents() {
         state.hub.send(*doc, DocCommand::Leave { conn });
+    }
+    for _ in 0..inbox.ephemeral_dropped() {
+        state.metrics.refused("ephemeral_dropped");
     }
     state.live.unregister(device.id, conn);
     state.metrics.connections.fetch_sub(1, Relaxed);
@@ -216,6 +234,26 @@ fn frames(frame: Option<Vec<u8>>) -> Vec<ServerAction> {
     frame.map(ServerAction::Send).into_iter().collect()
 }
 
+/// How a connection learns, in the middle of a write, that it fell behind.
+struct Behind<'a, 'b> {
+    signal: std::pin::Pin<&'a mut tokio_util::sync::WaitForCancellationFutureOwned>,
+    inbox: &'b documents::OutboxReader,
+}
+
+/// The close of a connection that fell behind (see `documents::outbox`), counted.
+fn fell_behind_close(state: &AppState, inbox: &documents::OutboxReader) -> (u16, String) {
+    state.metrics.refused("fell_behind");
+    let limits = inbox.limits();
+    (
+        CLOSE_GOING_AWAY,
+        format!(
+            "this device fell behind by more than {} messages or {} MiB; reconnect to sync again",
+            limits.max_items,
+            limits.max_bytes >> 20
+        ),
+    )
+}
+
 /// This connection as the documents know it.
 struct Link {
     conn: ConnId,
@@ -225,7 +263,14 @@ struct Link {
     /// Documents the registry did not know that this connection named so far: each starts a
     /// document's host, so there are at most [`MAX_NEW_DOCUMENTS_PER_CONNECTION`].
     new_documents: AtomicUsize,
+    /// Permits for this connection's sync messages that documents have not handled yet.
+    in_flight: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// Sync messages of one connection that may wait in documents' queues at once: what a device
+/// sends past it waits in its socket (TCP pushes back on the device), so a flood from any
+/// number of devices holds at most this many messages each in the server's memory.
+const MESSAGES_IN_FLIGHT: usize = 64;
 
 /// The most documents unknown to the server one connection may name (new documents it offers,
 /// or ids it asks for that do not exist). A device with more new documents than this sends the
@@ -241,6 +286,8 @@ async fn carry_out(
     device: &DeviceRecord,
     state: &AppState,
     sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>,
+    ephemeral_rate: &mut MessageRate,
+    mut behind: Behind<'_, '_>,
 ) -> Option<(u16, String)> {
     let conn = link.conn;
     let mut work: std::collections::VecDeque<ServerAction> = actions.into();
@@ -252,9 +299,15 @@ async fn carry_out(
                     .bytes_out
                     .fetch_add(frame.len() as u64, Relaxed);
                 let deadline = write_deadline(state.http.write_timeout, frame.len());
-                match tokio::time::timeout(deadline, sink.send(WsMessage::Binary(frame.into())))
-                    .await
-                {
+                let write =
+                    tokio::time::timeout(deadline, sink.send(WsMessage::Binary(frame.into())));
+                // A large frame to a slow phone may take minutes; if what waits behind it passes
+                // the outbox's limit meanwhile, the device is too far behind to wait for.
+                let written = tokio::select! {
+                    written = write => written,
+                    _ = behind.signal.as_mut() => return Some(fell_behind_close(state, behind.inbox)),
+                };
+                match written {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => return Some((CLOSE_NORMAL, String::new())),
                     // The device stopped reading: close it rather than let what waits for it
@@ -285,24 +338,47 @@ async fn carry_out(
                 request,
                 permission,
                 message,
-            } => state.hub.send_from(
-                document_id,
-                &link.outbox,
-                DocCommand::Sync {
-                    conn,
-                    peer: link.peer,
-                    permission,
-                    request,
-                    message,
-                },
-            ),
-            ServerAction::Ephemeral(message) => state.hub.send(
-                message.document_id,
-                DocCommand::Ephemeral {
-                    from: conn,
-                    message,
-                },
-            ),
+            } => {
+                // Waits while this connection has MESSAGES_IN_FLIGHT messages not yet handled.
+                let Ok(permit) = link.in_flight.clone().acquire_owned().await else {
+                    return Some((CLOSE_NORMAL, String::new()));
+                };
+                state.hub.send_from(
+                    document_id,
+                    &link.outbox,
+                    DocCommand::Sync {
+                        conn,
+                        peer: link.peer,
+                        permission,
+                        request,
+                        message,
+                    },
+                    permit,
+                )
+            }
+            ServerAction::Ephemeral(message) => {
+                // Every ephemeral message is copied to each other connection on the document,
+                // so one sender is held to a small size and rate; what is past them is dropped
+                // (ephemeral messages may be lost by definition), not an error.
+                if message.data.len() > MAX_EPHEMERAL_BYTES {
+                    state.metrics.refused("ephemeral_too_large");
+                    debug!(
+                        conn,
+                        bytes = message.data.len(),
+                        "dropped an ephemeral message over the size limit"
+                    );
+                } else if !ephemeral_rate.allow() {
+                    state.metrics.refused("ephemeral_rate");
+                } else {
+                    state.hub.send(
+                        message.document_id,
+                        DocCommand::Ephemeral {
+                            from: conn,
+                            message,
+                        },
+                    )
+                }
+            }
             ServerAction::Report(e) => {
                 state.metrics.refused(reason_label(&e));
                 debug!(conn, e = %capped(&e), "skipped a message");
@@ -344,6 +420,12 @@ async fn decide_access(state: &AppState, device: &DeviceRecord, doc: DocumentId)
     };
     (access, unknown)
 }
+
+/// The largest ephemeral message relayed (presence and cursors are a few hundred bytes).
+const MAX_EPHEMERAL_BYTES: usize = 16 * 1024;
+
+/// Ephemeral messages relayed per second from one connection (twice that in a burst).
+const EPHEMERAL_PER_SECOND: u32 = 20;
 
 /// A short, fixed label for the refusals metric.
 fn reason_label(e: &ProtocolError) -> &'static str {

@@ -178,6 +178,23 @@ pub async fn serve<L>(
     tasks.wait().await;
 }
 
+/// When the kernel starts probing an idle TCP connection, and how often after: a phone that
+/// vanished without a word is noticed by TCP itself within about two minutes, even on a
+/// connection that is not a websocket (which pings of its own, see [`HttpLimits::ping_every`]).
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+
+/// Turns on TCP keepalive for an accepted connection. A failure is logged, not fatal: the
+/// websocket pings still find a silent peer.
+pub fn keep_alive(stream: &tokio::net::TcpStream) {
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL);
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive) {
+        debug!(%e, "could not turn on TCP keepalive");
+    }
+}
+
 /// Tells a connection past the limit to come back later, and closes it.
 async fn answer_busy<Io: AsyncWrite + Unpin>(mut io: Io) {
     let response = format!(

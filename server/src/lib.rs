@@ -18,7 +18,8 @@
 //! - [`identity`]: clubs, members and roles, devices and their tokens, invites, and the registry
 //!   of documents (document -> club, kind), in the server's own SQLite file.
 //! - [`storage`]: the document store (`clubsync-core`) as the server shares it; [`data_dir`]:
-//!   the data directory kept private (`0700`, files `0600`).
+//!   the data directory kept private (`0700`, files `0600`); [`data_dir_lock`]: one server
+//!   (or restore) at a time on it.
 //! - [`state`], [`metrics`], [`tls`], [`demo`], [`clock`]: shared state, counters, certificates,
 //!   `--demo`, the wall clock.
 #![deny(missing_docs)]
@@ -28,6 +29,7 @@ pub mod api;
 pub mod clock;
 pub mod connection;
 pub mod data_dir;
+pub mod data_dir_lock;
 pub mod demo;
 pub mod documents;
 pub mod http_connections;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 use clubsync_protocol::{Limits, StorageId};
+use clubsync_server::documents::OutboxLimits;
 use clubsync_server::http_connections::HttpLimits;
 use clubsync_server::identity::IdentityStore;
 use clubsync_server::serve::{ServeConfig, Server, TlsMode, shutdown_signal};
@@ -117,6 +118,12 @@ struct Cli {
     #[arg(long, env = "CLUBSYNC_JOINS_PER_MINUTE", default_value_t = HttpLimits::default().joins_per_minute)]
     joins_per_minute: u32,
 
+    /// MiB of sync messages that may wait for one device; a device that falls further behind
+    /// (it stopped reading) is closed with a reason and syncs again when it reconnects, so a
+    /// stalled phone cannot make the server's memory grow.
+    #[arg(long, env = "CLUBSYNC_OUTBOX_MIB", default_value_t = OutboxLimits::default().max_bytes >> 20)]
+    outbox_mib: usize,
+
     /// The token a request must present (`Authorization: Bearer <token>`) to read /metrics;
     /// without one, /metrics answers loopback clients only.
     #[arg(long, env = "CLUBSYNC_METRICS_TOKEN", hide_env_values = true)]
@@ -211,9 +218,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             joins_per_minute: cli.joins_per_minute.max(1),
         },
         metrics_token: cli.metrics_token.clone(),
+        outbox: OutboxLimits {
+            max_bytes: cli.outbox_mib.max(1) << 20,
+            ..OutboxLimits::default()
+        },
     };
 
     data_dir::prepare(&data_dir, cli.allow_readable_data_dir)?;
+    // Held until the process ends: no second server, and no restore, on this directory.
+    let _lock = clubsync_server::data_dir_lock::DataDirLock::take(&data_dir)?;
     let identity = Arc::new(IdentityStore::open(&data_dir)?);
     let storage = Arc::new(SharedStore::open(&data_dir)?);
     let storage_id = StorageId::new(demo::server_storage_id(&data_dir)?)?;

@@ -68,6 +68,8 @@ pub struct ServeConfig {
     pub http: HttpLimits,
     /// The token `/metrics` asks for; without one it answers loopback clients only.
     pub metrics_token: Option<String>,
+    /// How much may wait for one connection before it counts as fallen behind.
+    pub outbox: crate::documents::OutboxLimits,
 }
 
 /// Why the server could not start.
@@ -122,6 +124,7 @@ impl Server {
             shutdown,
         );
         state.http = config.http;
+        state.outbox = config.outbox;
         state.metrics_token = config
             .metrics_token
             .clone()
@@ -186,6 +189,10 @@ impl Server {
         match tls_config {
             None => {
                 on_listening(addr, "http");
+                use axum::serve::ListenerExt;
+                let tcp = tcp.tap_io(|stream: &mut tokio::net::TcpStream| {
+                    http_connections::keep_alive(stream)
+                });
                 http_connections::serve(tcp, app, config.http, false, metrics, shutdown.clone())
                     .await;
             }

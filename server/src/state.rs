@@ -9,7 +9,7 @@ use clubsync_protocol::{Limits, PeerId, StorageId};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::{TaskTracker, task_tracker::TaskTrackerToken};
 
-use crate::documents::{ConnId, DocumentHub, Outbound, Outbox};
+use crate::documents::{ConnId, DocumentHub, Outbound, Outbox, OutboxLimits};
 use crate::http_connections::HttpLimits;
 use crate::identity::{DeviceId, IdentityStore};
 use crate::join_rate::JoinRate;
@@ -47,6 +47,8 @@ pub struct AppState {
     pub joins: Arc<JoinRate>,
     /// The token `/metrics` asks for (`None`: loopback clients only).
     pub metrics_token: Option<String>,
+    /// How much may wait for one connection before it counts as fallen behind.
+    pub outbox: OutboxLimits,
     next_conn: Arc<AtomicU64>,
 }
 
@@ -74,6 +76,7 @@ impl AppState {
             http: HttpLimits::default(),
             joins: Arc::new(JoinRate::default()),
             metrics_token: None,
+            outbox: OutboxLimits::default(),
             next_conn: Arc::new(AtomicU64::new(1)),
         }
     }

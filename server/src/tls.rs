@@ -198,6 +198,7 @@ impl TlsListener {
                 if tx.is_closed() {
                     break;
                 }
+                crate::http_connections::keep_alive(&stream);
                 let acceptor = acceptor.clone();
                 let tx = tx.clone();
                 tokio::spawn(async move {

@@ -68,6 +68,7 @@ fn app_with(metrics_token: Option<&str>) -> App {
         web_dir: dir.path().join("no-web-app"),
         http: Default::default(),
         metrics_token: metrics_token.map(str::to_owned),
+        outbox: Default::default(),
     };
     let storage_id = StorageId::new("test-server").expect("storage id");
     let server = Server::new(identity.clone(), storage, storage_id, &config);

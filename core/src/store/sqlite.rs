@@ -47,6 +47,25 @@ impl SqliteStore {
         Ok(Self { conn, path })
     }
 
+    /// Opens a read-only connection to an existing store, for reads beside the writer: in WAL
+    /// mode a reader never waits for the writer and the writer never waits for it, so a long
+    /// report or a large document's load does not hold up commits. Open the store with
+    /// [`SqliteStore::open`] first (it makes the file and applies migrations).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_owned();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let application_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        if application_id != schema::APPLICATION_ID {
+            return Err(StoreError::Corrupt(format!(
+                "{} is not a clubsync document store",
+                path.display()
+            )));
+        }
+        Ok(Self { conn, path })
+    }
+
     /// The file this store lives in.
     pub fn path(&self) -> &Path {
         &self.path

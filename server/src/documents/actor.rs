@@ -22,7 +22,8 @@ use super::effects::HostLimits;
 use super::effects::{Effects, Input};
 use super::host::DocumentHost;
 use super::load;
-use super::peer::{ConnId, Outbound, Outbox};
+use super::outbox::Outbox;
+use super::peer::{ConnId, Outbound};
 use crate::identity::IdentityStore;
 use crate::metrics::Metrics;
 use crate::storage::SharedStore;
@@ -41,6 +42,10 @@ pub struct Delivery {
     pub command: DocCommand,
     /// The sending connection's queue, for commands from a connection.
     pub outbox: Option<Outbox>,
+    /// One of the sending connection's permits for messages in flight, held until the
+    /// command is handled: a connection that sends faster than its documents take in is made
+    /// to wait (and so stops reading its socket) instead of filling the actors' queues.
+    pub permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// How an actor reaches the other documents and its own entry among the loaded ones.
@@ -159,7 +164,9 @@ impl Shell {
             }
             let mut commands = Vec::with_capacity(deliveries.len());
             let mut left = Vec::new();
-            for delivery in deliveries {
+            let mut permits = Vec::new();
+            for mut delivery in deliveries {
+                permits.extend(delivery.permit.take());
                 match (&delivery.command, delivery.outbox) {
                     (DocCommand::Sync { conn, .. }, Some(outbox)) => {
                         self.outboxes.entry(*conn).or_insert(outbox);
@@ -176,6 +183,7 @@ impl Shell {
             if self.perform(effects).await.is_err() {
                 return Ended::Failed;
             }
+            drop(permits);
             for conn in left {
                 self.outboxes.remove(&conn);
             }

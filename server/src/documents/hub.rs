@@ -21,7 +21,7 @@ use tracing::error;
 
 use super::actor_book::ActorBook;
 use super::effects::HostLimits;
-use super::peer::Outbox;
+use super::outbox::Outbox;
 use crate::identity::IdentityStore;
 use crate::metrics::Metrics;
 use crate::storage::SharedStore;
@@ -86,17 +86,26 @@ impl DocumentHub {
             Delivery {
                 command,
                 outbox: None,
+                permit: None,
             },
         );
     }
 
-    /// Sends a connection's command; the document answers through `outbox`.
-    pub fn send_from(&self, document: DocumentId, outbox: &Outbox, command: DocCommand) {
+    /// Sends a connection's command; the document answers through `outbox`. `permit` is one of
+    /// the connection's permits for messages in flight, given back once the command is handled.
+    pub fn send_from(
+        &self,
+        document: DocumentId,
+        outbox: &Outbox,
+        command: DocCommand,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) {
         self.deliver(
             document,
             Delivery {
                 command,
                 outbox: Some(outbox.clone()),
+                permit: Some(permit),
             },
         );
     }

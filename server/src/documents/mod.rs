@@ -9,6 +9,7 @@
 //!   document waiting to commit; [`load`]: what a host starts from.
 //! - [`actor_book`]: which device owns each Automerge actor id, shared by every host.
 //! - [`peer`], [`command`], [`effects`]: the types between connections, hosts and shells;
+//!   [`outbox`]: a connection's bounded queue and what happens to a device that falls behind;
 //!   [`club_edits`]: the server's own writes into a club document.
 
 pub(crate) mod actor;
@@ -20,6 +21,7 @@ pub mod effects;
 pub mod host;
 pub mod hub;
 pub(crate) mod load;
+pub mod outbox;
 pub mod peer;
 
 pub use actor_book::ActorBook;
@@ -27,4 +29,5 @@ pub use command::{ClubEdit, DocCommand};
 pub use effects::{Commit, Effects, HostLimits, IndexRequest, Input, Loaded, Registration};
 pub use host::DocumentHost;
 pub use hub::DocumentHub;
-pub use peer::{ConnId, Outbound, Outbox, PeerInfo};
+pub use outbox::{Outbox, OutboxLimits, OutboxReader, Queued, outbox};
+pub use peer::{ConnId, Outbound, PeerInfo};

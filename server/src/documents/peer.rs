@@ -9,7 +9,6 @@ use clubsync_core::ids::MemberId;
 use clubsync_core::rules::Writer;
 use clubsync_protocol::DocumentId;
 use clubsync_protocol::message::Ephemeral;
-use tokio::sync::mpsc;
 
 use crate::identity::{ClubId, DeviceId};
 
@@ -33,8 +32,27 @@ pub enum Outbound {
     Refuse(String),
 }
 
-/// The sending half of a connection's queue of [`Outbound`] items.
-pub type Outbox = mpsc::UnboundedSender<Outbound>;
+impl Outbound {
+    /// About how many bytes the item holds: what a connection's queue counts against its
+    /// limit (see `outbox`).
+    pub fn approx_bytes(&self) -> usize {
+        const ITEM: usize = 64;
+        ITEM + match self {
+            Outbound::Sync(_, message) => {
+                message.changes.iter().map(|c| c.len()).sum::<usize>()
+                    + 32 * (message.heads.len() + message.need.len())
+                    + message
+                        .have
+                        .iter()
+                        .map(|h| 32 * h.last_sync.len() + 256)
+                        .sum::<usize>()
+            }
+            Outbound::Unavailable(_) => 0,
+            Outbound::Ephemeral(e) => e.data.len() + e.session_id.len(),
+            Outbound::Refuse(reason) => reason.len(),
+        }
+    }
+}
 
 /// Who is on the other end of a connection, as a document needs to know it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
