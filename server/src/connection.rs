@@ -189,10 +189,10 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
             &link,
             &device,
             &state,
-            &mut sink,
             &mut ephemeral_rate,
-            Behind {
-                signal: fell_behind.as_mut(),
+            Wire {
+                sink: &mut sink,
+                fell_behind: fell_behind.as_mut(),
                 inbox: &inbox,
             },
         )
@@ -234,10 +234,12 @@ fn frames(frame: Option<Vec<u8>>) -> Vec<ServerAction> {
     frame.map(ServerAction::Send).into_iter().collect()
 }
 
-/// How a connection learns, in the middle of a write, that it fell behind.
-struct Behind<'a, 'b> {
-    signal: std::pin::Pin<&'a mut tokio_util::sync::WaitForCancellationFutureOwned>,
-    inbox: &'b documents::OutboxReader,
+/// The socket's writing half, and how a connection learns in the middle of a write that it
+/// fell behind.
+struct Wire<'a> {
+    sink: &'a mut futures_util::stream::SplitSink<WebSocket, WsMessage>,
+    fell_behind: std::pin::Pin<&'a mut tokio_util::sync::WaitForCancellationFutureOwned>,
+    inbox: &'a documents::OutboxReader,
 }
 
 /// The close of a connection that fell behind (see `documents::outbox`), counted.
@@ -285,9 +287,8 @@ async fn carry_out(
     link: &Link,
     device: &DeviceRecord,
     state: &AppState,
-    sink: &mut futures_util::stream::SplitSink<WebSocket, WsMessage>,
     ephemeral_rate: &mut MessageRate,
-    mut behind: Behind<'_, '_>,
+    mut wire: Wire<'_>,
 ) -> Option<(u16, String)> {
     let conn = link.conn;
     let mut work: std::collections::VecDeque<ServerAction> = actions.into();
@@ -300,12 +301,12 @@ async fn carry_out(
                     .fetch_add(frame.len() as u64, Relaxed);
                 let deadline = write_deadline(state.http.write_timeout, frame.len());
                 let write =
-                    tokio::time::timeout(deadline, sink.send(WsMessage::Binary(frame.into())));
+                    tokio::time::timeout(deadline, wire.sink.send(WsMessage::Binary(frame.into())));
                 // A large frame to a slow phone may take minutes; if what waits behind it passes
                 // the outbox's limit meanwhile, the device is too far behind to wait for.
                 let written = tokio::select! {
                     written = write => written,
-                    _ = behind.signal.as_mut() => return Some(fell_behind_close(state, behind.inbox)),
+                    _ = wire.fell_behind.as_mut() => return Some(fell_behind_close(state, wire.inbox)),
                 };
                 match written {
                     Ok(Ok(())) => {}
