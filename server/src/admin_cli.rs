@@ -1,5 +1,5 @@
 //! The admin subcommands of `clubsync-server`: `init`, `club create|list`, `invite`, `devices`,
-//! `revoke` and `backup`, run against the data directory and printing for a person.
+//! `revoke`, `backup` and `restore`, run against the data directory and printing for a person.
 //!
 //! They open the same SQLite files as a running server (WAL lets both work at once), so an admin
 //! can invite or revoke without stopping it. The work is done by the library
@@ -8,6 +8,7 @@
 
 mod backup;
 mod devices;
+mod restore;
 #[cfg(test)]
 mod tests;
 mod ttl;
@@ -96,13 +97,28 @@ pub enum AdminCommand {
     ///
     ///     clubsync-server backup /srv/backups/clubsync-2026-11-25
     ///
-    /// To restore, stop the server and copy the files into its data directory. Devices keep
-    /// their own copies of the records: changes made after the backup come back when they
-    /// next sync. Devices that joined after the backup need a new invite.
+    /// To restore, stop the server and run `clubsync-server restore` with this directory.
+    /// Devices keep their own copies of the records: changes made after the backup come
+    /// back when they next sync. Devices that joined after the backup need a new invite.
     #[command(verbatim_doc_comment)]
     Backup {
         /// The directory to write the copies into (created if missing).
         to: PathBuf,
+    },
+
+    /// Put a backup's databases into the data directory (the server must be stopped).
+    ///
+    /// Refused while a server runs on the directory. The backup is copied in and checked
+    /// first; only then are the databases there moved aside, into before-restore-<time>/
+    /// in the data directory (nothing is deleted), and the copies put in their place.
+    ///
+    ///     clubsync-server --data-dir /var/lib/clubsync restore /srv/backups/clubsync-2026-11-25
+    ///
+    /// Then start the server. Devices send again what they recorded after the backup.
+    #[command(verbatim_doc_comment)]
+    Restore {
+        /// The backup directory (as `clubsync-server backup` wrote it).
+        from: PathBuf,
     },
 }
 
@@ -233,6 +249,7 @@ pub fn execute(
         AdminCommand::Devices { club } => list_devices(data_dir, &club, out),
         AdminCommand::Revoke { device } => revoke(data_dir, device, now_ms, out),
         AdminCommand::Backup { to } => backup::backup(data_dir, &to, out),
+        AdminCommand::Restore { from } => restore::restore(data_dir, &from, now_ms, out),
     }
 }
 

@@ -47,7 +47,8 @@ pub(super) fn backup(data_dir: &Path, to: &Path, out: &mut dyn Write) -> anyhow:
     }
     writeln!(
         out,
-        "To restore: stop the server and copy these files into its data directory."
+        "To restore: stop the server, then `clubsync-server --data-dir DIR restore {}`.",
+        to.display()
     )?;
     writeln!(
         out,
@@ -63,7 +64,7 @@ pub(super) fn backup(data_dir: &Path, to: &Path, out: &mut dyn Write) -> anyhow:
 ///
 /// The copy is made in one step, inside one read transaction: a consistent snapshot that a busy
 /// server's writes cannot make restart (WAL lets the server keep writing meanwhile).
-fn online_backup(source: &Path, target: &Path) -> anyhow::Result<u64> {
+pub(super) fn online_backup(source: &Path, target: &Path) -> anyhow::Result<u64> {
     let context = || {
         format!(
             "cannot back up {} to {}",

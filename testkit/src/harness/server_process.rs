@@ -18,10 +18,14 @@ use super::records::Joined;
 ///
 /// Cargo builds no binary of a dependency, so the binary is built with `cargo build` on first
 /// use, into the target directory that holds the test executable, with its profile: a test
-/// never runs a stale server.
+/// never runs a stale server. `CLUBSYNC_SERVER_BIN` names a binary to run instead, for a long
+/// soak run (the crash loop's thousand rounds) from copies set aside while development goes on.
 pub fn server_bin() -> &'static Path {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| build_workspace_bin("clubsync-server", "clubsync-server"))
+    BIN.get_or_init(|| match std::env::var_os("CLUBSYNC_SERVER_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => build_workspace_bin("clubsync-server", "clubsync-server"),
+    })
 }
 
 /// The device CLI `clubsync`, built on first use like [`server_bin`].
