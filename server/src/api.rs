@@ -155,6 +155,7 @@ pub async fn authenticate(state: &AppState, token: String) -> Result<DeviceRecor
         Ok(Err(e)) => {
             let code = match &e {
                 IdentityError::DeviceRevoked { .. } => ErrorCode::Revoked,
+                IdentityError::TokenExpired { .. } => ErrorCode::TokenExpired,
                 IdentityError::MalformedToken | IdentityError::UnknownToken => {
                     ErrorCode::Unauthorized
                 }
@@ -234,5 +235,6 @@ pub async fn join(
         club_document: club_document.to_string(),
         member_id: Some(member.id.to_string()),
         member_name: Some(member.display_name),
+        token_expires_at: state.identity.token_expires_at(now).map(|t| t.millis()),
     }))
 }

@@ -8,7 +8,8 @@
 //!   HTTP connection served by hyper with a header-read timeout and a limit on connections.
 //! - [`routes`]: the HTTP surface (`/sync`, `/api/...`, `/healthz`, `/readyz`, `/metrics`);
 //!   [`api`]: the JSON endpoints; [`rebuild`]: a device's copy rebuilt after a refused
-//!   change; [`web_app`]: the phone app's files under `/app/`.
+//!   change; [`device_token`]: a device swapping its token for a new one; [`web_app`]: the
+//!   phone app's files under `/app/`.
 //! - [`admin_api`]: the coordinators' HTTP API under `/api/club` (members, devices,
 //!   revocation, invites, documents, CSV reports), for their own club only.
 //! - [`connection`]: one websocket, driving the protocol's `ServerConnection`.
@@ -31,6 +32,7 @@ pub mod connection;
 pub mod data_dir;
 pub mod data_dir_lock;
 pub mod demo;
+pub mod device_token;
 pub mod documents;
 pub mod http_connections;
 pub mod identity;

@@ -124,6 +124,11 @@ struct Cli {
     #[arg(long, env = "CLUBSYNC_OUTBOX_MIB", default_value_t = OutboxLimits::default().max_bytes >> 20)]
     outbox_mib: usize,
 
+    /// Days a device token lasts; a device that syncs swaps its token for a new one well
+    /// before (a token copied off a stolen phone then dies on its own). 0: tokens never expire.
+    #[arg(long, env = "CLUBSYNC_TOKEN_LIFETIME_DAYS", default_value_t = 0)]
+    token_lifetime_days: u64,
+
     /// The token a request must present (`Authorization: Bearer <token>`) to read /metrics;
     /// without one, /metrics answers loopback clients only.
     #[arg(long, env = "CLUBSYNC_METRICS_TOKEN", hide_env_values = true)]
@@ -228,6 +233,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // Held until the process ends: no second server, and no restore, on this directory.
     let _lock = clubsync_server::data_dir_lock::DataDirLock::take(&data_dir)?;
     let identity = Arc::new(IdentityStore::open(&data_dir)?);
+    identity.set_token_lifetime(
+        (cli.token_lifetime_days > 0)
+            .then(|| Duration::from_secs(cli.token_lifetime_days.saturating_mul(86_400))),
+    );
     let storage = Arc::new(SharedStore::open(&data_dir)?);
     let storage_id = StorageId::new(demo::server_storage_id(&data_dir)?)?;
     let invites = if cli.demo {

@@ -21,7 +21,7 @@ use crate::api::{ApiError, ErrorCode};
 use crate::http_connections::ConnectionSlot;
 use crate::identity::DeviceRecord;
 use crate::state::AppState;
-use crate::{admin_api, api, connection, rebuild, web_app};
+use crate::{admin_api, api, connection, device_token, rebuild, web_app};
 
 /// The router of the whole server; the phone app's files are read from `web_dir`.
 pub fn app(state: AppState, web_dir: PathBuf) -> Router {
@@ -31,6 +31,7 @@ pub fn app(state: AppState, web_dir: PathBuf) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .route("/api/join", post(api::join))
+        .route("/api/device/token", post(device_token::rotate))
         // A device uploads its whole copy of a document: as large as one sync frame may be.
         .route(
             "/api/documents/{id}/rebuild",
@@ -113,6 +114,7 @@ async fn authenticated(
     api::authenticate(state, token).await.inspect_err(|e| {
         state.metrics.refused(match e.code {
             ErrorCode::Revoked => "revoked_token",
+            ErrorCode::TokenExpired => "expired_token",
             ErrorCode::Internal | ErrorCode::Unavailable => "identity_unavailable",
             _ => "bad_token",
         })

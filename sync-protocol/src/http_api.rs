@@ -20,6 +20,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// The token's device was revoked by a coordinator: final, retrying cannot help.
     Revoked,
+    /// The token is older than the server's token lifetime: final for this token; the device
+    /// needs a new invite.
+    TokenExpired,
     /// The device has as many connections open as it may.
     TooManyConnections,
     /// The request needs a coordinator's device.
@@ -79,6 +82,7 @@ impl ErrorCode {
             Self::NoToken => "no_token",
             Self::Unauthorized => "unauthorized",
             Self::Revoked => "revoked",
+            Self::TokenExpired => "token_expired",
             Self::TooManyConnections => "too_many_connections",
             Self::CoordinatorRoleRequired => "coordinator_role_required",
             Self::InviteNotFound => "invite_not_found",
@@ -151,6 +155,23 @@ pub struct JoinResponse {
     /// The member's display name (likewise).
     #[serde(default)]
     pub member_name: Option<String>,
+    /// When the token expires (milliseconds since the Unix epoch), on a server whose tokens
+    /// do; the device swaps it for a new one before then (`POST /api/device/token`).
+    #[serde(default)]
+    pub token_expires_at: Option<i64>,
+}
+
+/// The answer to `POST /api/device/token` (with the current token): a new token for this
+/// device. It replaces the current one at its first use; until then the current one still works,
+/// so a device that loses this answer is not locked out and simply asks again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRotation {
+    /// The new token: keep it secret; it is shown only this once.
+    pub token: String,
+    /// When it expires, if tokens on this server do (milliseconds since the Unix epoch,
+    /// counted from its first use; this is the earliest it can be).
+    #[serde(default)]
+    pub expires_at: Option<i64>,
 }
 
 /// `GET /api/club/documents/{id}/audit[?record=PATH]`: where each change of a document came from.

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::IdentityError;
 use super::ids::{ClubId, DeviceId};
-use super::{IdentityStore, columns, token};
+use super::{IdentityStore, columns, rotation, token};
 
 /// `last_seen_at` is written at most once per this many milliseconds per device: a device that
 /// reconnects often costs no write (and no fsync) each time.
@@ -107,21 +107,15 @@ impl IdentityStore {
     pub fn authenticate(&self, token: &str, now_ms: i64) -> Result<DeviceRecord, IdentityError> {
         let hash = token::hash_presented(token)?;
         self.read(|conn| {
-            let info = conn
-                .query_row(
-                    &format!("{DEVICE_QUERY} WHERE d.token_hash = ?1"),
-                    [hash],
-                    device_row,
-                )
-                .optional()?
-                .ok_or(IdentityError::UnknownToken)
-                .and_then(device_info)?;
+            let presented = rotation::find(conn, &hash)?;
+            let info = device_by_id(conn, presented.device)?.ok_or(IdentityError::UnknownToken)?;
             if let Some(revoked_at) = info.revoked_at {
                 return Err(IdentityError::DeviceRevoked {
                     device: info.device.id,
                     revoked_at,
                 });
             }
+            self.accept_presented(conn, &presented, now_ms)?;
             conn.execute(
                 "UPDATE devices SET last_seen_at = ?1
                  WHERE id = ?2 AND (last_seen_at IS NULL OR last_seen_at <= ?1 - ?3)",

@@ -202,6 +202,20 @@ pub enum IdentityError {
         /// When it was revoked.
         revoked_at: Timestamp,
     },
+    /// The token is older than the server's token lifetime (`--token-lifetime-days`).
+    #[error(
+        "this device's token was issued on {} and tokens on this server last {days} days; \
+         devices that sync swap theirs for a new one in time, this one did not: ask a \
+         coordinator for a new invite for device {device}", issued_at.date()
+    )]
+    TokenExpired {
+        /// The device.
+        device: DeviceId,
+        /// When the token was issued.
+        issued_at: Timestamp,
+        /// The lifetime, in days.
+        days: i64,
+    },
     /// The device belongs to another club than the one named.
     #[error("device {device} does not belong to club {club}")]
     DeviceOfAnotherClub {

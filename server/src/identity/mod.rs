@@ -13,7 +13,9 @@
 //! 4. every connection presents the token ([`IdentityStore::authenticate`]), which names the
 //!    device, its club and its member's role; [`access`] turns role and document kind into what
 //!    the connection may do, and [`IdentityStore::document`] says which club a document is in;
-//! 5. a lost phone is revoked ([`IdentityStore::revoke_device`]) and refused from then on.
+//! 5. a lost phone is revoked ([`IdentityStore::revoke_device`]) and refused from then on;
+//! 6. devices swap their tokens for new ones now and then ([`IdentityStore::rotate_token`]),
+//!    and a server may refuse tokens past a lifetime ([`IdentityStore::set_token_lifetime`]).
 //!
 //! Time is never read here: every call that records or compares a time takes `now_ms`
 //! (milliseconds since the Unix epoch), so tests control it.
@@ -46,6 +48,7 @@ mod invite;
 mod invite_code;
 mod names;
 mod registry;
+mod rotation;
 mod schema;
 mod token;
 
@@ -81,6 +84,8 @@ pub struct IdentityStore {
     path: PathBuf,
     /// The key of the invite codes' hashes (a file beside the database, not in it).
     invite_key: invite_code::InviteKey,
+    /// How long device tokens live.
+    token_lifetime: rotation::TokenLifetime,
 }
 
 impl std::fmt::Debug for IdentityStore {
@@ -129,6 +134,7 @@ impl IdentityStore {
             conn: Mutex::new(conn),
             path,
             invite_key,
+            token_lifetime: Default::default(),
         })
     }
 

@@ -23,7 +23,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`. Append; never edit one that
 /// has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1: clubs, members, devices, invites, and the document registry.
 ///
@@ -110,6 +110,17 @@ ALTER TABLE invites ADD COLUMN age16plus INTEGER NOT NULL DEFAULT 1 CHECK (age16
 /// device is revoked or its member is no longer a coordinator.
 const V3: &str = "
 ALTER TABLE invites ADD COLUMN made_by_device TEXT REFERENCES devices(id);
+";
+
+/// Version 4: token rotation and lifetime (`identity::rotation`). `token_issued_at` is when the
+/// current token was issued (`NULL`: when the device joined); `next_token_hash` is the hash of
+/// the token a rotation made, which replaces the current one at its first use.
+const V4: &str = "
+ALTER TABLE devices ADD COLUMN token_issued_at INTEGER;
+ALTER TABLE devices ADD COLUMN next_token_hash BLOB
+    CHECK (next_token_hash IS NULL OR length(next_token_hash) = 32);
+CREATE UNIQUE INDEX devices_by_next_token ON devices(next_token_hash)
+    WHERE next_token_hash IS NOT NULL;
 ";
 
 /// Checks that the file at `path` (opened as `conn`) is empty or a clubsync server database

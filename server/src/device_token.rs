@@ -1,0 +1,37 @@
+//! `POST /api/device/token`: a device swaps its token for a new one (see
+//! `identity::rotation`). Devices do it now and then on their own (the CLI and the phone app when
+//! their token is a week old, or half-way through the server's token lifetime), so a token
+//! copied off a phone or out of a phone's backup stops working without anyone noticing the copy.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use clubsync_protocol::http_api::TokenRotation;
+
+use crate::api::{self, ApiError};
+use crate::state::AppState;
+
+/// Makes a new token for the requesting device.
+pub async fn rotate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<TokenRotation>, ApiError> {
+    let token = api::device_token(
+        &headers,
+        None,
+        "no device token: send `Authorization: Bearer <token>` with the token to replace",
+    )?;
+    let device = api::authenticate(&state, token).await?;
+    let identity = state.identity.clone();
+    let rotated = tokio::task::spawn_blocking(move || identity.rotate_token(device.id))
+        .await
+        .map_err(|e| ApiError::internal("the token rotation task failed", e))??;
+    tracing::info!(device = %device.id, "device token rotated");
+    Ok(Json(TokenRotation {
+        token: rotated.as_str().to_owned(),
+        expires_at: state
+            .identity
+            .token_expires_at(crate::clock::now_ms())
+            .map(|t| t.millis()),
+    }))
+}
