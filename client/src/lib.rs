@@ -10,7 +10,8 @@
 //!   and what the server has confirmed of each document.
 //! - [`address`]: the server's address as a user types it, the TLS trust (public roots or a
 //!   pinned certificate), and the stream to the server.
-//! - [`join`]: redeeming an invite for a device token.
+//! - [`join`]: redeeming an invite for a device token; [`token_rotation`]: swapping it for a
+//!   new one now and then.
 //! - [`engine`]: [`SyncEngine`], protocol "1" over the device store, with reconnects and
 //!   progress events.
 //! - [`club_api`]: the coordinators' API of the server (the audit trail).
@@ -25,11 +26,12 @@ pub mod error;
 pub mod home;
 mod http;
 pub mod join;
+pub mod token_rotation;
 
 pub use address::{ServerAddress, Trust};
 pub use engine::{SyncEngine, SyncEvent, SyncMode, SyncOptions, SyncSummary};
 pub use error::ClientError;
-pub use home::{DeviceHome, DocumentStatus, Membership};
+pub use home::{DeviceHome, DocumentStatus, Membership, TokenAge};
 
 /// The time now, by this device's clock: what records made on this device are stamped with.
 pub fn now() -> clubsync_core::timestamp::Timestamp {

@@ -74,9 +74,10 @@ pub fn sync(context: &Context, args: SyncArgs) -> anyhow::Result<()> {
             on_signal.cancel();
         });
         let mut runs = Vec::new();
-        for membership in memberships {
-            let home = DeviceHome::open(&context.home_dir)?;
+        for mut membership in memberships {
+            let mut home = DeviceHome::open(&context.home_dir)?;
             let progress = progress_bar(&membership);
+            swap_token_if_due(&mut home, &mut membership, &progress).await;
             let engine = SyncEngine::new(home, membership.clone(), options.clone());
             let task = sync_club(engine, membership, progress, stop.clone());
             if args.watch {
@@ -90,6 +91,29 @@ pub fn sync(context: &Context, args: SyncArgs) -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     })
+}
+
+/// Swaps the device's token for a new one when it is due. A failure is shown and the sync goes
+/// on with the current token (still valid); the swap is tried again at the next sync.
+async fn swap_token_if_due(
+    home: &mut DeviceHome,
+    membership: &mut Membership,
+    shown: &ProgressBar,
+) {
+    let now = clubsync_client::now().millis();
+    match clubsync_client::token_rotation::rotate_if_due(home, membership, now).await {
+        Ok(true) => say(
+            shown,
+            "swapped this device's token for a new one (done weekly)".into(),
+        ),
+        Ok(false) => {}
+        Err(e) => say(
+            shown,
+            format!(
+                "could not swap this device's token for a new one now ({e}); trying again at the next sync"
+            ),
+        ),
+    }
 }
 
 async fn sync_club(

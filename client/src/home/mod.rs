@@ -26,9 +26,11 @@ use crate::error::ClientError;
 
 mod membership;
 mod rebase;
+mod tokens;
 
 pub use membership::{DocumentStatus, Membership};
 pub use rebase::Rebuilt;
+pub use tokens::TokenAge;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS memberships (
@@ -79,6 +81,7 @@ impl DeviceHome {
         let _: String = db.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         db.pragma_update(None, "synchronous", "FULL")?;
         db.execute_batch(SCHEMA)?;
+        db.execute_batch(tokens::SCHEMA)?;
         let store = SqliteStore::open(dir.join("documents.sqlite"))?;
         Ok(Self { dir, db, store })
     }

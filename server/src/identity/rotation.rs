@@ -14,10 +14,10 @@ use std::time::Duration;
 use clubsync_core::timestamp::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::IdentityStore;
 use super::error::IdentityError;
 use super::ids::DeviceId;
 use super::token::DeviceToken;
-use super::IdentityStore;
 
 /// How long tokens live, in milliseconds (0: for ever). Set once when the server starts.
 #[derive(Debug, Default)]
@@ -151,7 +151,14 @@ mod tests {
             .create_club("Leeds", DocumentId::random(), now)
             .expect("club");
         let invite = store
-            .create_invite(club, Role::Volunteer, "Asha", true, Duration::from_secs(3600), now)
+            .create_invite(
+                club,
+                Role::Volunteer,
+                "Asha",
+                true,
+                Duration::from_secs(3600),
+                now,
+            )
             .expect("invite");
         let (device, token) = store
             .redeem_invite(invite.as_str(), "Asha's phone", now)
@@ -166,19 +173,28 @@ mod tests {
         // The answer with the new token was lost: the old one still works, and rotating again
         // makes another.
         let lost = store.rotate_token(device).expect("rotates");
-        assert_eq!(store.authenticate(old.as_str(), now + 2).expect("still").id, device);
+        assert_eq!(
+            store.authenticate(old.as_str(), now + 2).expect("still").id,
+            device
+        );
         let new = store.rotate_token(device).expect("rotates again");
         assert!(matches!(
             store.authenticate(lost.as_str(), now + 4),
             Err(IdentityError::UnknownToken)
         ));
         // The new one's first use retires the old one.
-        assert_eq!(store.authenticate(new.as_str(), now + 5).expect("new").id, device);
+        assert_eq!(
+            store.authenticate(new.as_str(), now + 5).expect("new").id,
+            device
+        );
         assert!(matches!(
             store.authenticate(old.as_str(), now + 6),
             Err(IdentityError::UnknownToken)
         ));
-        assert_eq!(store.authenticate(new.as_str(), now + 7).expect("new").id, device);
+        assert_eq!(
+            store.authenticate(new.as_str(), now + 7).expect("new").id,
+            device
+        );
     }
 
     #[test]
@@ -188,13 +204,20 @@ mod tests {
         store.set_token_lifetime(Some(Duration::from_secs(30 * 86_400)));
         assert!(store.authenticate(token.as_str(), now + 29 * DAY).is_ok());
         let fresh = store.rotate_token(device).expect("rotates");
-        assert!(store.authenticate(fresh.as_str(), now + 29 * DAY + 1).is_ok());
+        assert!(
+            store
+                .authenticate(fresh.as_str(), now + 29 * DAY + 1)
+                .is_ok()
+        );
         // Thirty days after the rotation, not after the join, it expires.
         assert!(store.authenticate(fresh.as_str(), now + 58 * DAY).is_ok());
         let err = store
             .authenticate(fresh.as_str(), now + 60 * DAY)
             .expect_err("expired");
-        assert!(matches!(err, IdentityError::TokenExpired { days: 30, .. }), "{err}");
+        assert!(
+            matches!(err, IdentityError::TokenExpired { days: 30, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("30 days"), "{err}");
         store.set_token_lifetime(None);
         assert!(store.authenticate(fresh.as_str(), now + 60 * DAY).is_ok());

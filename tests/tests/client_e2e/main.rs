@@ -26,6 +26,7 @@ use rand::{Rng, SeedableRng};
 
 mod club_devices;
 mod faults;
+mod token_swap;
 
 /// The longest any one `clubsync` command may take before the test kills it and fails.
 const COMMAND_LIMIT: Duration = Duration::from_secs(180);
