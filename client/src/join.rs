@@ -44,7 +44,7 @@ pub async fn join_club(
     use std::str::FromStr;
 
     let joined = redeem_invite(address, trust, invite, device_name).await?;
-    let expires_at = joined.token_expires_at;
+    let rotate_after = joined.token_rotate_after;
     let odd =
         |what: &str| ClientError::Connection(format!("the server's answer to join: bad {what}"));
     let membership = crate::home::Membership {
@@ -68,7 +68,7 @@ pub async fn join_club(
     home.add_membership(&membership)?;
     let age = crate::home::TokenAge {
         saved_at: membership.joined_at.millis(),
-        expires_at,
+        rotate_after,
     };
     home.save_token(&membership.club_id, &membership.token, age)?;
     Ok(membership)

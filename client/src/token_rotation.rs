@@ -13,17 +13,10 @@ use crate::home::{DeviceHome, Membership, TokenAge};
 use crate::http;
 use clubsync_protocol::http_api::TokenRotation;
 
-/// How old a token may get before the device swaps it (sooner when the server says it expires:
-/// half-way through its life).
-pub const ROTATE_EVERY_MS: i64 = 7 * 24 * 60 * 60 * 1000;
-
-/// Whether a token of this age is due for a swap at `now_ms`.
+/// Whether a token of this age is due for a swap at `now_ms`: when the server said (it sends
+/// `rotate_after` with every token; the policy is the server's), or at once when it said nothing.
 pub fn due(age: TokenAge, now_ms: i64) -> bool {
-    let every = match age.expires_at {
-        Some(expires) => ((expires - age.saved_at) / 2).clamp(0, ROTATE_EVERY_MS),
-        None => ROTATE_EVERY_MS,
-    };
-    now_ms.saturating_sub(age.saved_at) >= every
+    age.rotate_after.is_none_or(|at| now_ms >= at)
 }
 
 /// Swaps the token of `membership` for a new one if it is due, saving it in `home` and in
@@ -55,7 +48,7 @@ pub async fn rotate_if_due(
     })?;
     let age = TokenAge {
         saved_at: now_ms,
-        expires_at: rotation.expires_at,
+        rotate_after: Some(rotation.rotate_after),
     };
     home.save_token(&membership.club_id, &rotation.token, age)?;
     membership.token = rotation.token;
@@ -66,26 +59,18 @@ pub async fn rotate_if_due(
 mod tests {
     use super::*;
 
-    const DAY: i64 = 24 * 60 * 60 * 1000;
-
     #[test]
-    fn a_token_is_swapped_weekly_or_half_way_through_its_life() {
-        let never = TokenAge {
+    fn a_token_is_swapped_when_the_server_said_or_at_once_when_it_did_not() {
+        let said = TokenAge {
             saved_at: 0,
-            expires_at: None,
+            rotate_after: Some(1_000),
         };
-        assert!(!due(never, 6 * DAY));
-        assert!(due(never, 7 * DAY));
-        let short = TokenAge {
+        assert!(!due(said, 999));
+        assert!(due(said, 1_000));
+        let unknown = TokenAge {
             saved_at: 0,
-            expires_at: Some(4 * DAY),
+            rotate_after: None,
         };
-        assert!(!due(short, DAY));
-        assert!(due(short, 2 * DAY));
-        let long = TokenAge {
-            saved_at: 0,
-            expires_at: Some(90 * DAY),
-        };
-        assert!(due(long, 7 * DAY), "at least weekly");
+        assert!(due(unknown, 0));
     }
 }

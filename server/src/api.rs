@@ -236,5 +236,6 @@ pub async fn join(
         member_id: Some(member.id.to_string()),
         member_name: Some(member.display_name),
         token_expires_at: state.identity.token_expires_at(now).map(|t| t.millis()),
+        token_rotate_after: Some(state.identity.token_rotate_after(now).millis()),
     }))
 }

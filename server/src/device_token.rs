@@ -1,6 +1,6 @@
 //! `POST /api/device/token`: a device swaps its token for a new one (see
-//! `identity::rotation`). Devices do it now and then on their own (the CLI and the phone app when
-//! their token is a week old, or half-way through the server's token lifetime), so a token
+//! `identity::rotation`). Devices do it on their own when the server says (`rotate_after`,
+//! sent with every token: a week, or half-way through the server's token lifetime), so a token
 //! copied off a phone or out of a phone's backup stops working without anyone noticing the copy.
 
 use axum::Json;
@@ -27,11 +27,10 @@ pub async fn rotate(
         .await
         .map_err(|e| ApiError::internal("the token rotation task failed", e))??;
     tracing::info!(device = %device.id, "device token rotated");
+    let now = crate::clock::now_ms();
     Ok(Json(TokenRotation {
         token: rotated.as_str().to_owned(),
-        expires_at: state
-            .identity
-            .token_expires_at(crate::clock::now_ms())
-            .map(|t| t.millis()),
+        expires_at: state.identity.token_expires_at(now).map(|t| t.millis()),
+        rotate_after: state.identity.token_rotate_after(now).millis(),
     }))
 }

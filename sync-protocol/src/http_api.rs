@@ -159,6 +159,11 @@ pub struct JoinResponse {
     /// do; the device swaps it for a new one before then (`POST /api/device/token`).
     #[serde(default)]
     pub token_expires_at: Option<i64>,
+    /// When the device should swap its token for a new one (milliseconds since the Unix epoch):
+    /// the server's policy, so every kind of device follows the same one. Servers before token
+    /// rotation did not send it.
+    #[serde(default)]
+    pub token_rotate_after: Option<i64>,
 }
 
 /// The answer to `POST /api/device/token` (with the current token): a new token for this
@@ -172,6 +177,8 @@ pub struct TokenRotation {
     /// counted from its first use; this is the earliest it can be).
     #[serde(default)]
     pub expires_at: Option<i64>,
+    /// When to swap it in turn (milliseconds since the Unix epoch).
+    pub rotate_after: i64,
 }
 
 /// `GET /api/club/documents/{id}/audit[?record=PATH]`: where each change of a document came from.

@@ -19,6 +19,9 @@ use super::error::IdentityError;
 use super::ids::DeviceId;
 use super::token::DeviceToken;
 
+/// How old a token gets before its device swaps it, at most: a week.
+pub const ROTATE_EVERY_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
 /// How long tokens live, in milliseconds (0: for ever). Set once when the server starts.
 #[derive(Debug, Default)]
 pub(super) struct TokenLifetime(AtomicI64);
@@ -72,6 +75,18 @@ impl IdentityStore {
             0 => None,
             ms => Some(Timestamp(issued_at.saturating_add(ms))),
         }
+    }
+
+    /// When a device should swap a token issued at `issued_at`: after a week, or half-way
+    /// through its lifetime if that is sooner. The one place this policy lives: the server sends
+    /// it to devices with every token.
+    pub fn token_rotate_after(&self, issued_at: i64) -> Timestamp {
+        let week = ROTATE_EVERY_MS;
+        let every = match self.token_lifetime.0.load(Relaxed) {
+            0 => week,
+            ms => (ms / 2).min(week),
+        };
+        Timestamp(issued_at.saturating_add(every))
     }
 
     /// Refuses a token past its lifetime; takes a rotated token into use at its first
@@ -219,6 +234,17 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("30 days"), "{err}");
+        assert_eq!(
+            store.token_rotate_after(now),
+            Timestamp(now + 7 * DAY),
+            "weekly"
+        );
+        store.set_token_lifetime(Some(Duration::from_secs(4 * 86_400)));
+        assert_eq!(
+            store.token_rotate_after(now),
+            Timestamp(now + 2 * DAY),
+            "half-way"
+        );
         store.set_token_lifetime(None);
         assert!(store.authenticate(fresh.as_str(), now + 60 * DAY).is_ok());
     }

@@ -12,12 +12,15 @@ fn token_of(device: &Device) -> String {
         .expect("one club joined")
 }
 
-/// Makes the device's token `days` old, as if it had been saved that long ago.
+/// Makes the device's token `days` old: the week the server gave it is over.
 fn age_token(device: &Device, days: i64) {
     let db = rusqlite::Connection::open(device.home.join("device.sqlite")).expect("opens");
     let then = clubsync_client::now().millis() - days * DAY_MS;
     let changed = db
-        .execute("UPDATE token_state SET saved_at = ?1", [then])
+        .execute(
+            "UPDATE token_state SET saved_at = ?1, rotate_after = ?2",
+            [then, then + 7 * DAY_MS],
+        )
         .expect("updates");
     assert_eq!(changed, 1, "the join recorded the token's age");
 }
