@@ -13,7 +13,8 @@ import { countingScreen } from "./screens/counting"
 import { homeScreen } from "./screens/home"
 import { joinScreen } from "./screens/join"
 import { petitionScreen } from "./screens/petition"
-import { localDocuments, membership, type Membership } from "./store"
+import { localDocuments, membership, scopeTo, type Membership } from "./store"
+import { swapTokenIfDue } from "./token"
 import { Sync } from "./sync"
 import { h, setText } from "./ui"
 
@@ -156,7 +157,11 @@ function joined(m: Membership): void {
 
 /** Starts syncing: the club document first, then every collection and petition it lists. */
 function start(me: Membership): void {
+  scopeTo(me)
   sync = new Sync(me)
+  // Now, and whenever the signal comes back: the swap waits for a connection.
+  void swapTokenIfDue()
+  window.addEventListener("online", () => void swapTokenIfDue())
   ctx = makeContext(sync, me, navigate)
   const s = sync
   const opened = new Set<string>()

@@ -45,7 +45,8 @@ type FromServer =
   | Message
 
 export class ServerSocket extends NetworkAdapter {
-  readonly #url: string
+  /** The address to dial, read at each dial (the device token in it may have been swapped). */
+  readonly #url: () => string
   #socket: WebSocket | undefined
   #serverPeer: PeerId | undefined
   #retry: ReturnType<typeof setTimeout> | undefined
@@ -63,7 +64,7 @@ export class ServerSocket extends NetworkAdapter {
     this.#resolveReady = resolve
   })
 
-  constructor(url: string) {
+  constructor(url: () => string) {
     super()
     this.#url = url
     window.addEventListener("offline", () => this.#hangUp())
@@ -136,7 +137,7 @@ export class ServerSocket extends NetworkAdapter {
   #dial(): void {
     this.#cancelRetry()
     if (!this.#running || this.#held > 0 || this.#socket || !navigator.onLine || !this.peerId) return
-    const socket = new WebSocket(this.#url)
+    const socket = new WebSocket(this.#url())
     socket.binaryType = "arraybuffer"
     socket.addEventListener("open", () => {
       if (socket !== this.#socket || !this.peerId) return

@@ -2,7 +2,11 @@
  * What the app keeps in localStorage (small, synchronous, survives reloads): the membership
  * from `POST /api/join`, the server's storage id, the heads the server last confirmed per
  * document, and the documents made on this phone. The records themselves live in IndexedDB,
- * through automerge-repo's storage adapter.
+ * through automerge-repo's storage adapter, in a database of the membership's device.
+ *
+ * What belongs to a membership (confirmed heads, documents made) is kept under its device's id
+ * (`scopeTo`): a phone that joins another club does not list the first club's documents, and
+ * keeps them apart should it be a member there again.
  */
 
 /** The answer of `POST /api/join`, plus the name this device gave itself. */
@@ -15,6 +19,10 @@ export interface Membership {
   member_id: string
   member_name: string
   device_name: string
+  /** When to swap the token for a new one (ms since the epoch), as the server said. */
+  token_rotate_after?: number | null
+  /** When the token expires, on a server whose tokens do. */
+  token_expires_at?: number | null
 }
 
 const MEMBERSHIP = "clubsync.membership"
@@ -44,6 +52,22 @@ export const membership = {
   set: (m: Membership) => write(MEMBERSHIP, m),
 }
 
+/** The device whose records the keys below are about (set by `scopeTo`). */
+let scope = ""
+
+/**
+ * Keeps what the keys below hold apart per membership (its device id). What an app before
+ * this kept unscoped belonged to the membership it had then, which is the current one.
+ */
+export function scopeTo(m: Membership): void {
+  scope = `${m.device_id}.`
+  const unscoped = read<LocalDocument[]>(LOCAL_DOCS)
+  if (unscoped && read<LocalDocument[]>(LOCAL_DOCS + "." + scope) === undefined) {
+    write(LOCAL_DOCS + "." + scope, unscoped)
+    localStorage.removeItem(LOCAL_DOCS)
+  }
+}
+
 export const serverStorageId = {
   get: (): string | undefined => read<string>(SERVER_STORAGE),
   set: (id: string) => write(SERVER_STORAGE, id),
@@ -51,8 +75,9 @@ export const serverStorageId = {
 
 /** The heads (hex change hashes) the server last said it holds, per document id. */
 export const confirmedHeads = {
-  get: (docId: string): string[] | undefined => read<string[]>(CONFIRMED + docId),
-  set: (docId: string, heads: string[]) => write(CONFIRMED + docId, heads),
+  get: (docId: string): string[] | undefined =>
+    read<string[]>(CONFIRMED + scope + docId) ?? read<string[]>(CONFIRMED + docId),
+  set: (docId: string, heads: string[]) => write(CONFIRMED + scope + docId, heads),
 }
 
 /** Documents created on this phone: listed at home even before the club's index has them. */
@@ -63,6 +88,7 @@ export interface LocalDocument {
 }
 
 export const localDocuments = {
-  all: (): LocalDocument[] => read<LocalDocument[]>(LOCAL_DOCS) ?? [],
-  add: (d: LocalDocument) => write(LOCAL_DOCS, [...localDocuments.all().filter(x => x.id !== d.id), d]),
+  all: (): LocalDocument[] => read<LocalDocument[]>(LOCAL_DOCS + "." + scope) ?? [],
+  add: (d: LocalDocument) =>
+    write(LOCAL_DOCS + "." + scope, [...localDocuments.all().filter(x => x.id !== d.id), d]),
 }

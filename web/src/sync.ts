@@ -33,7 +33,7 @@ import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-index
 import { parseRefusedChange, requestRebuild, type RefusalReport } from "./refusal"
 import type { AnyDoc } from "./schema"
 import { ServerSocket } from "./socket"
-import { confirmedHeads, serverStorageId, type Membership } from "./store"
+import { confirmedHeads, membership as storedMembership, serverStorageId, type Membership } from "./store"
 
 export type SyncState = "offline" | "syncing" | "saved"
 
@@ -49,7 +49,6 @@ export class Sync {
   readonly repo: Repo
   readonly #adapter: ServerSocket
   readonly #storage: IndexedDBStorageAdapter
-  readonly #token: string
   readonly #rebuilding = new Set<string>()
   readonly #refusals: RefusalReport[] = []
   readonly #handles = new Map<string, DocHandle<AnyDoc>>()
@@ -59,9 +58,12 @@ export class Sync {
   #serverStorage: StorageId | undefined = serverStorageId.get() as StorageId | undefined
   #scheduled = false
 
+  readonly #membership: Membership
+
   constructor(membership: Membership) {
+    this.#membership = membership
     const scheme = location.protocol === "https:" ? "wss" : "ws"
-    const url = `${scheme}://${location.host}/sync?token=${encodeURIComponent(membership.token)}`
+    const url = () => `${scheme}://${location.host}/sync?token=${encodeURIComponent(this.#token())}`
     // Dials only while the browser has a network, at once when it comes back, and with
     // backoff while the server cannot be reached (src/socket.ts).
     this.#adapter = new ServerSocket(url)
@@ -69,7 +71,6 @@ export class Sync {
       const refused = parseRefusedChange(message)
       if (refused) void this.#rebuild(refused.document, refused.why)
     }
-    this.#token = membership.token
     this.#storage = new IndexedDBStorageAdapter(`clubsync-${membership.device_id}`)
     this.repo = new Repo({
       network: [this.#adapter],
@@ -94,6 +95,11 @@ export class Sync {
     // The indicator follows the browser's network at once (the socket closes or dials too).
     window.addEventListener("offline", () => this.#changed())
     window.addEventListener("online", () => this.#changed())
+  }
+
+  /** The device token now: the stored one, which a swap (src/token.ts) may have replaced. */
+  #token(): string {
+    return storedMembership.get()?.token ?? this.#membership.token
   }
 
   /** The refusals of this phone's changes since the app started, the latest last. */
@@ -121,7 +127,7 @@ export class Sync {
     const report: RefusalReport = { document: id, why, at: Date.now(), kept: [], dropped: [] }
     try {
       const copy = A.save(handle.doc())
-      const answer = await requestRebuild(this.#token, id, copy)
+      const answer = await requestRebuild(this.#token(), id, copy)
       await this.#storage.save(["clubsync-refused", id, String(report.at)], copy)
       // The repo forgets the document (its handle and sync), its chunks make way for the
       // rebuilt copy, and opening it again loads that copy as if it had always been stored.

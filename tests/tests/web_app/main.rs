@@ -15,6 +15,8 @@
 //! 4. A phone whose change the server refuses (a deletion forged as a buggy app version would
 //!    make it, offline, with a valid donation after it) has its copy rebuilt by the server, says
 //!    what was refused, and the server ends with every valid donation.
+//! 5. A phone swaps its device token when the server says (the old one is refused after), and a
+//!    phone that joins a second club does not list the first club's documents.
 //!
 //! The runs save the screenshots of `docs/screens/` (each screen at 360 px wide). Needs
 //! `/usr/bin/chromium`, `tests/web/node_modules` and the built app `web/dist` (`./run-tests`
@@ -38,6 +40,7 @@ use serde_json::{Value, json};
 mod offline_collector;
 mod refused_change;
 mod shared_records;
+mod token_swap;
 
 /// The longest one `clubsync` command may take.
 const COMMAND_LIMIT: Duration = Duration::from_secs(120);
