@@ -173,6 +173,9 @@ fn config(
     Ok(Arc::new(config))
 }
 
+/// TLS handshakes under way at once.
+const MAX_HANDSHAKES: usize = 1024;
+
 /// A listener that yields TLS streams whose handshake has completed.
 pub struct TlsListener {
     ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
@@ -185,6 +188,10 @@ impl TlsListener {
         let local = tcp.local_addr()?;
         let acceptor = TlsAcceptor::from(config);
         let (tx, ready) = mpsc::channel(64);
+        // Handshakes are not yet connections (the limit on those is counted after them), so they
+        // have a limit of their own: sockets that open and never finish a handshake hold one
+        // each for HANDSHAKE_TIMEOUT at most, and past the limit a new one is closed at once.
+        let handshakes = Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKES));
         tokio::spawn(async move {
             loop {
                 let (stream, addr) = match tcp.accept().await {
@@ -199,9 +206,14 @@ impl TlsListener {
                     break;
                 }
                 crate::http_connections::keep_alive(&stream);
+                let Ok(permit) = handshakes.clone().try_acquire_owned() else {
+                    debug!(%addr, "too many TLS handshakes at once; closed");
+                    continue;
+                };
                 let acceptor = acceptor.clone();
                 let tx = tx.clone();
                 tokio::spawn(async move {
+                    let _permit = permit;
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
                             let _ = tx.send((tls, addr)).await;

@@ -236,3 +236,36 @@ fn joins_are_slowed_per_address_through_the_real_listener() {
         .collect();
     assert_eq!(statuses, [404, 404, 404, 429]);
 }
+
+#[tokio::test]
+async fn sockets_that_never_finish_a_tls_handshake_are_bounded_and_timed_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(dir.path(), &["--self-signed"]);
+    let cert = dir.path().join("self-signed-cert.pem");
+    // 1,100 sockets open and never send a ClientHello: past 1,024 at once, each is closed at
+    // once instead of holding a task.
+    let mut stalled: Vec<TcpStream> = (0..1100)
+        .map(|_| TcpStream::connect(server.addr).expect("connects"))
+        .collect();
+    eventually(
+        "the sockets past the handshake limit closed",
+        Duration::from_secs(5),
+        || {
+            stalled
+                .iter_mut()
+                .map(closed_by_server)
+                .filter(|c| *c)
+                .count()
+                >= 76
+        },
+    );
+    // The rest time out (10 s), and a device then completes its handshake and joins.
+    eventually(
+        "every stalled handshake timed out",
+        Duration::from_secs(30),
+        || stalled.iter_mut().all(closed_by_server),
+    );
+    let (status, joined) =
+        common::tls::join(server.addr, &cert, &server.invites["Volunteer Lee"]).await;
+    assert_eq!(status, 200, "{joined}");
+}
