@@ -6,12 +6,10 @@
 
 use anyhow::bail;
 use clap::Args;
-use clubsync_client::home::title_of;
 use clubsync_client::{DeviceHome, Membership};
 use clubsync_core::club::{Club, Role};
 use clubsync_core::document::DocumentKind;
 use clubsync_core::ids::MemberId;
-use clubsync_core::store::DocumentStore;
 use clubsync_protocol::DocumentId;
 
 /// Who is recording: `--member`, or the member this device belongs to.
@@ -58,21 +56,22 @@ pub struct Listed {
 /// The club's activity documents on this device (the club document left out), in id order.
 pub fn documents(home: &DeviceHome, membership: &Membership) -> anyhow::Result<Vec<Listed>> {
     let mut out = Vec::new();
-    for id in home.documents_of(&membership.club_id)? {
-        let Some(doc) = home.store().load(&id)? else {
-            continue;
-        };
-        let Ok(kind) = DocumentKind::of(&doc) else {
+    for described in home.describe(&membership.club_id)? {
+        let Some(kind) = described.kind else {
             continue;
         };
         if kind == DocumentKind::Club {
             continue;
         }
-        let title = title_of(&doc).map_or_else(
+        let title = described.title.map_or_else(
             || kind.as_str().replace('_', " "),
             |t| super::terminal_text::safe(&t).into_owned(),
         );
-        out.push(Listed { id, kind, title });
+        out.push(Listed {
+            id: described.id,
+            kind,
+            title,
+        });
     }
     Ok(out)
 }

@@ -26,10 +26,12 @@ use crate::error::ClientError;
 
 mod membership;
 mod rebase;
+mod titles;
 mod tokens;
 
 pub use membership::{DocumentStatus, Membership};
 pub use rebase::Rebuilt;
+pub use titles::Described;
 pub use tokens::TokenAge;
 
 const SCHEMA: &str = "
@@ -82,6 +84,7 @@ impl DeviceHome {
         db.pragma_update(None, "synchronous", "FULL")?;
         db.execute_batch(SCHEMA)?;
         db.execute_batch(tokens::SCHEMA)?;
+        db.execute_batch(titles::SCHEMA)?;
         let store = SqliteStore::open(dir.join("documents.sqlite"))?;
         Ok(Self { dir, db, store })
     }
