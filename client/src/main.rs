@@ -17,14 +17,26 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match cli.run() {
+    match cli.run(Box::new(std::io::stdout())) {
         Ok(()) => ExitCode::SUCCESS,
+        // `clubsync collection list | head`: the reader closed our output early; that is its
+        // choice, not an error.
+        Err(e) if closed_output(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // One readable line (with its causes), never a backtrace.
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether `e` comes from writing to an output the reader closed.
+fn closed_output(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// `clubsync collection list | head` closes our stdout early; `println!` then panics. That is the

@@ -1,5 +1,6 @@
 //! `clubsync event`: events on this device, their volunteer shifts and who is on them.
 
+use std::io::Write as _;
 use std::str::FromStr;
 
 use anyhow::{Context as _, bail};
@@ -221,13 +222,14 @@ fn create(context: &Context, args: CreateArgs) -> anyhow::Result<()> {
     let event = Event::create(None, &new, now()).context("could not create the event")?;
     let id = DocumentId::random();
     home.create(&membership.club_id, id, &event)?;
-    println!("Created event {id} \"{}\"", new.title);
-    println!(
+    writeln!(context.out(), "Created event {id} \"{}\"", new.title)?;
+    writeln!(
+        context.out(),
         "{} from {} to {}",
         new.event_type.as_str().replace('_', "-"),
         new.starts_at,
         new.ends_at
-    );
+    )?;
     Ok(())
 }
 
@@ -273,13 +275,14 @@ fn shift(context: &Context, args: ShiftArgs) -> anyhow::Result<()> {
             .position(|s| s.id == shift.id)
             .map_or(0, |i| i + 1))
     })?;
-    println!(
+    writeln!(
+        context.out(),
         "Added shift {number} ({}) to {}: {} from {starts} to {ends}, {} needed",
         shift.id,
         event.title()?,
         shift.role,
         shift.people_needed
-    );
+    )?;
     Ok(())
 }
 
@@ -332,14 +335,15 @@ fn assign(context: &Context, args: AssignArgs) -> anyhow::Result<()> {
         attended: None,
     };
     home.write(&id, |e: &mut Event| Ok(e.assign(&assignment, &club, at)?))?;
-    println!(
+    writeln!(
+        context.out(),
         "{} is on the {} shift from {} to {} ({}).",
         pick::member_name(Some(&club), member),
         shift.role,
         shift.starts_at,
         shift.ends_at,
         assignment.status
-    );
+    )?;
     Ok(())
 }
 
@@ -347,30 +351,36 @@ fn list(context: &Context) -> anyhow::Result<()> {
     let (home, membership) = context.club()?;
     let listed = pick::documents_of_kind(&home, &membership, KIND)?;
     if listed.is_empty() {
-        println!(
+        writeln!(
+            context.out(),
             "No events on this device yet: `clubsync event create TITLE --type ... --starts ...` \
              plans one (`clubsync sync` fetches the club's)."
-        );
+        )?;
         return Ok(());
     }
-    println!(
+    writeln!(
+        context.out(),
         "{:<28}  {:<18}  {:<10}  {:<20}  title",
-        "id", "type", "status", "starts"
-    );
+        "id",
+        "type",
+        "status",
+        "starts"
+    )?;
     for d in listed {
         let event: Event = home.load(&d.id)?;
         let starts = when(&event)
             .starts
             .map(|t| t.to_string())
             .unwrap_or_default();
-        println!(
+        writeln!(
+            context.out(),
             "{:<28}  {:<18}  {:<10}  {:<20}  {}",
             d.id,
             event.event_type()?.as_str().replace('_', "-"),
             event.status()?.as_str(),
             starts,
             d.title
-        );
+        )?;
     }
     Ok(())
 }
@@ -381,28 +391,30 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     let event: Event = home.load(&id)?;
     let club = pick::club_if_synced(&home, &membership);
     let when = when(&event);
-    println!(
+    writeln!(
+        context.out(),
         "Event {id} \"{}\": {}, {}",
         safe(&event.title()?),
         event.event_type()?.as_str().replace('_', "-"),
         event.status()?
-    );
+    )?;
     if let (Some(starts), Some(ends)) = (when.starts, when.ends) {
-        println!("From {starts} to {ends}");
+        writeln!(context.out(), "From {starts} to {ends}")?;
     }
     if !when.place.is_empty() {
-        println!("At {}", safe(&when.place));
+        writeln!(context.out(), "At {}", safe(&when.place))?;
     }
     if let Some(collection) = event.collection()? {
-        println!("Street collection: {collection}");
+        writeln!(context.out(), "Street collection: {collection}")?;
     }
     let shifts = event.shifts()?;
     let assignments = event.assignments()?;
-    println!();
+    writeln!(context.out())?;
     if shifts.is_empty() {
-        println!(
+        writeln!(
+            context.out(),
             "No shifts yet: `clubsync event shift {id} --role ... --starts ... --ends ... --capacity N` adds one."
-        );
+        )?;
     }
     for (i, s) in shifts.iter().enumerate() {
         let on: Vec<&Assignment> = assignments.iter().filter(|a| a.shift == s.id).collect();
@@ -410,7 +422,8 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
             .iter()
             .filter(|a| a.status == AssignmentStatus::Accepted)
             .count();
-        println!(
+        writeln!(
+            context.out(),
             "Shift {}: {} from {} to {}{}, {accepted}/{} accepted{}  ({})",
             i + 1,
             s.role,
@@ -424,23 +437,24 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
             s.people_needed,
             if s.adults_only { ", 16+" } else { "" },
             s.id
-        );
+        )?;
         for a in on {
-            println!(
+            writeln!(
+                context.out(),
                 "    {} ({})",
                 pick::member_name(club.as_ref(), a.member),
                 a.status
-            );
+            )?;
         }
     }
     let flags = event.flags()?;
-    println!();
+    writeln!(context.out())?;
     if flags.is_empty() {
-        println!("Flags: none");
+        writeln!(context.out(), "Flags: none")?;
     } else {
-        println!("Flags (for a coordinator to resolve):");
+        writeln!(context.out(), "Flags (for a coordinator to resolve):")?;
         for flag in flags {
-            println!("  - {flag}");
+            writeln!(context.out(), "  - {flag}")?;
         }
     }
     Ok(())

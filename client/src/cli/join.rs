@@ -1,5 +1,6 @@
 //! `clubsync join` and `clubsync clubs`: becoming a device of a club, and listing them.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -39,7 +40,8 @@ pub fn join(context: &Context, args: JoinArgs) -> anyhow::Result<()> {
     let membership = runtime
         .block_on(join_club(&mut home, &address, &trust, &args.invite, &name))
         .context("could not join")?;
-    println!(
+    writeln!(
+        context.out(),
         "Joined club {} on {} as {}{} (device {:?}, {}).",
         membership.club_id,
         membership.server,
@@ -51,22 +53,33 @@ pub fn join(context: &Context, args: JoinArgs) -> anyhow::Result<()> {
             .unwrap_or_default(),
         name,
         membership.device_id,
-    );
-    println!(
+    )?;
+    writeln!(
+        context.out(),
         "This device's records are kept in {}.",
         home.dir().display()
-    );
+    )?;
     if args.no_sync {
-        println!("Run `clubsync sync` to fetch the club's records.");
+        writeln!(
+            context.out(),
+            "Run `clubsync sync` to fetch the club's records."
+        )?;
         return Ok(());
     }
     drop(home);
     let club_context = Context {
         home_dir: context.home_dir.clone(),
         club: Some(membership.club_id.clone()),
+        // The first sync prints where this command prints.
+        out: std::cell::RefCell::new(context.out.replace(Box::new(std::io::sink()))),
     };
-    if let Err(e) = super::sync::sync(&club_context, super::sync::SyncArgs::once()) {
-        println!("Joined, but the first sync failed ({e:#}); run `clubsync sync` to try again.");
+    let synced = super::sync::sync(&club_context, super::sync::SyncArgs::once());
+    context.out.replace(club_context.out.into_inner());
+    if let Err(e) = synced {
+        writeln!(
+            context.out(),
+            "Joined, but the first sync failed ({e:#}); run `clubsync sync` to try again."
+        )?;
     }
     Ok(())
 }
@@ -75,9 +88,10 @@ pub fn clubs(context: &Context) -> anyhow::Result<()> {
     let home = context.home()?;
     let memberships = home.memberships()?;
     if memberships.is_empty() {
-        println!(
+        writeln!(
+            context.out(),
             "This device has not joined a club yet: run `clubsync join <server> <invite code>`."
-        );
+        )?;
         return Ok(());
     }
     for m in memberships {
@@ -87,19 +101,20 @@ pub fn clubs(context: &Context) -> anyhow::Result<()> {
             .and_then(|club| club.profile().ok())
             .map(|p| p.name)
             .unwrap_or_else(|| "(not synced yet)".into());
-        println!("{}  {}", m.club_id, name);
-        println!("    server:  {}", m.server);
-        println!(
+        writeln!(context.out(), "{}  {}", m.club_id, name)?;
+        writeln!(context.out(), "    server:  {}", m.server)?;
+        writeln!(
+            context.out(),
             "    member:  {} ({}){}",
             m.member_name.as_deref().unwrap_or("?"),
             m.role,
             m.member_id
                 .map(|id| format!(", id {id}"))
                 .unwrap_or_default()
-        );
-        println!("    device:  {}", m.device_id);
+        )?;
+        writeln!(context.out(), "    device:  {}", m.device_id)?;
         if let Some(reason) = &m.refused {
-            println!("    REFUSED: {reason}");
+            writeln!(context.out(), "    REFUSED: {reason}")?;
         }
     }
     Ok(())

@@ -78,8 +78,8 @@ enum Command {
 }
 
 impl Cli {
-    /// Runs the command.
-    pub fn run(self) -> anyhow::Result<()> {
+    /// Runs the command, printing what it has to say to `out`.
+    pub fn run(self, out: Box<dyn std::io::Write>) -> anyhow::Result<()> {
         let home_dir = match self.home {
             Some(dir) => dir,
             None => default_home()?,
@@ -87,6 +87,7 @@ impl Cli {
         let context = Context {
             home_dir,
             club: self.club,
+            out: std::cell::RefCell::new(out),
         };
         match self.command {
             Command::Join(args) => join::join(&context, args),
@@ -108,9 +109,17 @@ pub struct Context {
     pub home_dir: PathBuf,
     /// `--club`, if given.
     pub club: Option<String>,
+    /// Where the command prints (standard output; a buffer in tests). Progress and warnings
+    /// go to standard error.
+    pub out: std::cell::RefCell<Box<dyn std::io::Write>>,
 }
 
 impl Context {
+    /// Where the command prints.
+    pub fn out(&self) -> std::cell::RefMut<'_, Box<dyn std::io::Write>> {
+        self.out.borrow_mut()
+    }
+
     /// Opens the device directory.
     pub fn home(&self) -> anyhow::Result<DeviceHome> {
         DeviceHome::open(&self.home_dir).with_context(|| {

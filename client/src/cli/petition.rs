@@ -1,5 +1,6 @@
 //! `clubsync petition`: petitions on this device, their signatures and consent to be contacted.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
@@ -151,8 +152,8 @@ fn create(context: &Context, args: CreateArgs) -> anyhow::Result<()> {
     }
     let id = DocumentId::random();
     home.create(&membership.club_id, id, &petition)?;
-    println!("Created petition {id} \"{}\"", new.title);
-    println!("Text hash {}", petition.text_hash()?);
+    writeln!(context.out(), "Created petition {id} \"{}\"", new.title)?;
+    writeln!(context.out(), "Text hash {}", petition.text_hash()?)?;
     Ok(())
 }
 
@@ -216,16 +217,19 @@ fn sign(context: &Context, args: SignArgs) -> anyhow::Result<()> {
             p.signatures()?.len(),
         ))
     })?;
-    println!(
+    writeln!(
+        context.out(),
         "Saved signature {} on \"{title}\" ({total} signature{})",
         signature.id,
         if total == 1 { "" } else { "s" }
-    );
+    )?;
     if let Some(consent) = consent {
-        println!(
+        writeln!(
+            context.out(),
             "Consent to {} recorded (wording {}).",
-            consent.purpose, consent.wording_version
-        );
+            consent.purpose,
+            consent.wording_version
+        )?;
     }
     Ok(())
 }
@@ -234,13 +238,20 @@ fn list(context: &Context) -> anyhow::Result<()> {
     let (home, membership) = context.club()?;
     let listed = pick::documents_of_kind(&home, &membership, KIND)?;
     if listed.is_empty() {
-        println!(
+        writeln!(
+            context.out(),
             "No petitions on this device yet: `clubsync petition create TITLE --text ...` starts \
              one (`clubsync sync` fetches the club's)."
-        );
+        )?;
         return Ok(());
     }
-    println!("{:<28}  {:>10}  {:<10}  title", "id", "signatures", "text");
+    writeln!(
+        context.out(),
+        "{:<28}  {:>10}  {:<10}  title",
+        "id",
+        "signatures",
+        "text"
+    )?;
     for d in listed {
         let petition: Petition = home.load(&d.id)?;
         let frozen = if petition.frozen_at()?.is_some() {
@@ -248,13 +259,14 @@ fn list(context: &Context) -> anyhow::Result<()> {
         } else {
             "editable"
         };
-        println!(
+        writeln!(
+            context.out(),
             "{:<28}  {:>10}  {:<10}  {}",
             d.id,
             petition.signatures()?.len(),
             frozen,
             d.title
-        );
+        )?;
     }
     Ok(())
 }
@@ -263,31 +275,37 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     let (home, membership) = context.club()?;
     let id = pick::document(&home, &membership, KIND, query)?;
     let petition: Petition = home.load(&id)?;
-    println!(
+    writeln!(
+        context.out(),
         "Petition {id} \"{}\"",
         safe(&title_of(petition.automerge()).unwrap_or_default())
-    );
+    )?;
     match petition.frozen_at()? {
-        Some(at) => println!("Text (frozen {at}, hash {}):", petition.text_hash()?),
-        None => println!(
+        Some(at) => writeln!(
+            context.out(),
+            "Text (frozen {at}, hash {}):",
+            petition.text_hash()?
+        )?,
+        None => writeln!(
+            context.out(),
             "Text (editable until the first signature, hash {}):",
             petition.text_hash()?
-        ),
+        )?,
     }
     for line in petition.text()?.lines() {
-        println!("  {}", safe(line));
+        writeln!(context.out(), "  {}", safe(line))?;
     }
     let targets = petition.targets()?;
     if !targets.is_empty() {
-        println!("To: {}", safe(&targets.join("; ")));
+        writeln!(context.out(), "To: {}", safe(&targets.join("; ")))?;
     }
     if let Some(deadline) = petition.deadline()? {
-        println!("Deadline: {deadline}");
+        writeln!(context.out(), "Deadline: {deadline}")?;
     }
     let signatures = petition.signatures()?;
     let consents = petition.consents()?;
-    println!();
-    println!("Signatures: {}", signatures.len());
+    writeln!(context.out())?;
+    writeln!(context.out(), "Signatures: {}", signatures.len())?;
     for s in &signatures {
         let place = s.postcode.as_deref().or(s.town.as_deref()).unwrap_or("-");
         let mut purposes: Vec<String> = consents
@@ -307,21 +325,22 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         } else {
             format!("  consents: {}", purposes.join(", "))
         };
-        println!(
+        writeln!(
+            context.out(),
             "  {}  {:<28}  {:<12}{consent}",
             s.at.date(),
             safe(&s.name),
             safe(place)
-        );
+        )?;
     }
     let flags = petition.flags()?;
-    println!();
+    writeln!(context.out())?;
     if flags.is_empty() {
-        println!("Flags: none");
+        writeln!(context.out(), "Flags: none")?;
     } else {
-        println!("Flags (for a coordinator to resolve):");
+        writeln!(context.out(), "Flags (for a coordinator to resolve):")?;
         for flag in flags {
-            println!("  - {flag}");
+            writeln!(context.out(), "  - {flag}")?;
         }
     }
     Ok(())

@@ -114,14 +114,15 @@ pub fn run(context: &Context, args: ReportArgs) -> anyhow::Result<()> {
         Some(path) => {
             std::fs::write(path, &csv)
                 .with_context(|| format!("cannot write the report to {}", path.display()))?;
-            println!(
+            writeln!(
+                context.out(),
                 "Wrote {} ({} lines) to {}",
                 args.name
                     .to_possible_value()
                     .map_or_else(String::new, |v| v.get_name().to_owned()),
                 csv.iter().filter(|b| **b == b'\n').count(),
                 path.display()
-            );
+            )?;
         }
         None => {
             let mut stdout = std::io::stdout().lock();

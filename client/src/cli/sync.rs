@@ -1,6 +1,7 @@
 //! `clubsync sync`: once (until everything is on the server) or `--watch` (stay connected), with
 //! progress on the terminal.
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -83,11 +84,13 @@ pub fn sync(context: &Context, args: SyncArgs) -> anyhow::Result<()> {
             if args.watch {
                 runs.push(tokio::spawn(task));
             } else {
-                task.await?;
+                let line = task.await?;
+                writeln!(context.out(), "{line}")?;
             }
         }
         for run in runs {
-            run.await.context("a sync task failed")??;
+            let line = run.await.context("a sync task failed")??;
+            writeln!(context.out(), "{line}")?;
         }
         anyhow::Ok(())
     })
@@ -121,7 +124,7 @@ async fn sync_club(
     membership: Membership,
     progress: ProgressBar,
     stop: CancellationToken,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     let mut events = engine.subscribe();
     let shown = progress.clone();
     let watcher = tokio::spawn(async move {
@@ -205,7 +208,7 @@ async fn sync_club(
         }
         other => other.with_context(|| format!("club {}", membership.club_id))?,
     };
-    println!(
+    let line = format!(
         "Club {}: {} document(s); received {} change(s) ({}), sent {}.{}",
         membership.club_id,
         summary.documents,
@@ -224,7 +227,7 @@ async fn sync_club(
              only (ask a coordinator whether you may write it)"
         );
     }
-    Ok(())
+    Ok(line)
 }
 
 /// A line for the user: above the progress bar on a terminal, on stderr otherwise (a log).

@@ -3,6 +3,7 @@
 use super::show::stage_name;
 use super::tins::check_tin;
 use super::*;
+use std::io::Write as _;
 
 pub(super) fn count(context: &Context, args: CountArgs) -> anyhow::Result<()> {
     let (mut home, membership, id) = for_writing(context, &args.collection)?;
@@ -89,7 +90,8 @@ pub(super) fn count(context: &Context, args: CountArgs) -> anyhow::Result<()> {
         Ok((status, c.count(count_id)?.map(|k| k.total)))
     })?;
     let total = total.unwrap_or_else(|| Money::zero(currency));
-    println!(
+    writeln!(
+        context.out(),
         "Saved count {count_id} of tin {tin}: {total}, counted by {} and {}{}",
         pick::member_name(Some(&club), counter1),
         pick::member_name(Some(&club), counter2),
@@ -98,7 +100,7 @@ pub(super) fn count(context: &Context, args: CountArgs) -> anyhow::Result<()> {
         } else {
             ""
         }
-    );
+    )?;
     Ok(())
 }
 
@@ -116,19 +118,21 @@ pub(super) fn close(context: &Context, args: CloseArgs) -> anyhow::Result<()> {
                     .first()
                     .map(|r| format!(" on {}", r.at))
                     .unwrap_or_default();
-                println!(
+                writeln!(
+                    context.out(),
                     "The return of this collection was already submitted{when}: its ledger is closed."
-                );
+                )?;
                 return Ok(());
             }
         },
     };
     if target <= current {
-        println!(
+        writeln!(
+            context.out(),
             "Collection \"{}\" is already {}: a status never goes back.",
             collection.title()?,
             stage_name(current)
-        );
+        )?;
         return Ok(());
     }
     if args.reference.is_some() && target != Stage::ReturnSubmitted {
@@ -157,21 +161,27 @@ pub(super) fn close(context: &Context, args: CloseArgs) -> anyhow::Result<()> {
             Ok(c.advance_status(target, at)?)
         })?
     };
-    println!(
+    writeln!(
+        context.out(),
         "Collection \"{}\" is now {}.",
         collection.title()?,
         stage_name(reached)
-    );
+    )?;
     match Stage::ALL.into_iter().find(|s| *s > reached) {
-        Some(Stage::ReturnSubmitted) => println!(
+        Some(Stage::ReturnSubmitted) => writeln!(
+            context.out(),
             "Next: `clubsync collection close {id}` submits the return and closes the ledger \
              (add --reference with the authority's reference)."
-        ),
-        Some(next) => println!(
+        )?,
+        Some(next) => writeln!(
+            context.out(),
             "Next: `clubsync collection close {id}` moves it to {}.",
             stage_name(next)
-        ),
-        None => println!("The ledger is closed: anything recorded now is a post-close adjustment."),
+        )?,
+        None => writeln!(
+            context.out(),
+            "The ledger is closed: anything recorded now is a post-close adjustment."
+        )?,
     }
     Ok(())
 }

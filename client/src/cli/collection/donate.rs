@@ -4,6 +4,7 @@ use super::show::after_return_note;
 use super::tins::check_tin;
 use super::*;
 use clubsync_core::collection::read_donation_rows;
+use std::io::Write as _;
 
 pub(super) fn donate(context: &Context, args: DonateArgs) -> anyhow::Result<()> {
     let (mut home, membership, id) = for_writing(context, &args.collection)?;
@@ -38,7 +39,7 @@ pub(super) fn donate(context: &Context, args: DonateArgs) -> anyhow::Result<()> 
     let saved = home.write_to(&id, collection, |c: &mut StreetCollection| {
         Ok(c.record_donation(&donation)?)
     })?;
-    println!("Saved donation {saved}: {amount}");
+    writeln!(context.out(), "Saved donation {saved}: {amount}")?;
     Ok(())
 }
 
@@ -82,9 +83,10 @@ pub(super) fn import(context: &Context, args: ImportArgs) -> anyhow::Result<()> 
         Some(line) => format!("{file}: line {line}: nothing was recorded"),
         None => format!("{file}: nothing was recorded"),
     })?;
-    println!(
+    writeln!(
+        context.out(),
         "Saved {count} donations (total {})",
         Money::new(total, currency)
-    );
+    )?;
     Ok(())
 }

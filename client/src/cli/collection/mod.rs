@@ -2,6 +2,7 @@
 //! counts, and the return. Every record is saved on this device before the command says so.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
@@ -369,10 +370,10 @@ pub(super) fn create(context: &Context, args: CreateArgs) -> anyhow::Result<()> 
     }
     let id = DocumentId::random();
     home.create(&membership.club_id, id, &collection)?;
-    println!("Created collection {id} \"{}\"", new.title);
-    println!("Amounts are in {currency}.");
+    writeln!(context.out(), "Created collection {id} \"{}\"", new.title)?;
+    writeln!(context.out(), "Amounts are in {currency}.")?;
     if let Some(tins) = tins {
-        println!("Tins {} added.", parse::tin_ranges(&tins));
+        writeln!(context.out(), "Tins {} added.", parse::tin_ranges(&tins))?;
     }
     Ok(())
 }

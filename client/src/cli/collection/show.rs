@@ -3,6 +3,7 @@
 
 use super::*;
 use clubsync_core::flags::Flag;
+use std::io::Write as _;
 
 /// A stage as people say it: "return submitted".
 pub(super) fn stage_name(stage: Stage) -> String {
@@ -46,23 +47,31 @@ pub(super) fn list(context: &Context) -> anyhow::Result<()> {
     let (home, membership) = context.club()?;
     let listed = pick::documents_of_kind(&home, &membership, KIND)?;
     if listed.is_empty() {
-        println!(
+        writeln!(
+            context.out(),
             "No street collections on this device yet: `clubsync collection create TITLE` \
              starts one (`clubsync sync` fetches the club's)."
-        );
+        )?;
         return Ok(());
     }
-    println!("{:<28}  {:<16}  {:>14}  title", "id", "status", "total");
+    writeln!(
+        context.out(),
+        "{:<28}  {:<16}  {:>14}  title",
+        "id",
+        "status",
+        "total"
+    )?;
     for d in listed {
         let collection: StreetCollection = home.load(&d.id)?;
         let total = figures(&collection)?.total;
-        println!(
+        writeln!(
+            context.out(),
             "{:<28}  {:<16}  {:>14}  {}",
             d.id,
             stage_name(collection.status()?),
             total.to_string(),
             d.title
-        );
+        )?;
     }
     Ok(())
 }
@@ -75,11 +84,12 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     let club = club.as_ref();
     let currency = collection.currency()?;
     let name = |m: MemberId| pick::member_name(club, m);
-    println!(
+    writeln!(
+        context.out(),
         "Collection {id} \"{}\": {}, amounts in {currency}",
         crate::cli::terminal_text::safe(&collection.title()?),
         stage_name(collection.status()?)
-    );
+    )?;
 
     let custody = collection.custody_log()?;
     let donations = collection.donations()?;
@@ -93,15 +103,22 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
             entry.1 += d.amount.minor;
         }
     }
-    println!();
+    writeln!(context.out())?;
     if tins.is_empty() {
-        println!("No tins yet: `clubsync collection add-tins {id} 1-20` adds them.");
+        writeln!(
+            context.out(),
+            "No tins yet: `clubsync collection add-tins {id} 1-20` adds them."
+        )?;
     } else {
-        println!("Tins ({}):", tins.len());
-        println!(
+        writeln!(context.out(), "Tins ({}):", tins.len())?;
+        writeln!(
+            context.out(),
             "  {:>4}  {:<24}  {:<12}  {:<22}  tally",
-            "tin", "with", "seal", "since"
-        );
+            "tin",
+            "with",
+            "seal",
+            "since"
+        )?;
         for tin in &tins {
             let latest = custody.iter().rev().find(|c| c.tin == tin.number);
             let (with, seal, since) = match latest {
@@ -123,18 +140,22 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
                 .get(&tin.number)
                 .map(|(n, minor)| format!("{n} ({})", Money::new(*minor, currency).decimal()))
                 .unwrap_or_default();
-            println!(
+            writeln!(
+                context.out(),
                 "  {:>4}  {:<24}  {:<12}  {:<22}  {tally}",
-                tin.number.0, with, seal, since
-            );
+                tin.number.0,
+                with,
+                seal,
+                since
+            )?;
         }
     }
 
     if !counts.is_empty() {
-        println!();
-        println!("Counts:");
+        writeln!(context.out())?;
+        writeln!(context.out(), "Counts:")?;
         for c in &counts {
-            println!("  {}", describe_count(c, &name));
+            writeln!(context.out(), "  {}", describe_count(c, &name))?;
         }
     }
 
@@ -145,8 +166,9 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         .count();
     let reversed = donations.iter().filter(|d| d.reversed).count();
     let post_close = donations.iter().filter(|d| d.post_close).count();
-    println!();
-    println!(
+    writeln!(context.out())?;
+    writeln!(
+        context.out(),
         "Donations: {} recorded ({outside} outside tins, {} tin tallies){}{}",
         donations.len(),
         donations.len() - outside,
@@ -160,19 +182,19 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         } else {
             String::new()
         },
-    );
-    println!("Counted from tins:      {}", figures.counted);
-    println!("Donations outside tins: {}", figures.outside);
-    println!("Total:                  {}", figures.total);
+    )?;
+    writeln!(context.out(), "Counted from tins:      {}", figures.counted)?;
+    writeln!(context.out(), "Donations outside tins: {}", figures.outside)?;
+    writeln!(context.out(), "Total:                  {}", figures.total)?;
     let mut flags = collection.flags()?;
     if let Some(club) = club {
         flags.extend(collection.age_flags(club)?);
     }
-    println!();
+    writeln!(context.out())?;
     if flags.is_empty() {
-        println!("Flags: none");
+        writeln!(context.out(), "Flags: none")?;
     } else {
-        println!("Flags (for a coordinator to resolve):");
+        writeln!(context.out(), "Flags (for a coordinator to resolve):")?;
         for flag in flags {
             let blocks = if flag.blocks_return() {
                 " (blocks the return)"
@@ -180,14 +202,15 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
                 ""
             };
             match &flag {
-                Flag::MoneyHandledByUnder16 { member, records } => println!(
+                Flag::MoneyHandledByUnder16 { member, records } => writeln!(
+                    context.out(),
                     "  - {} is not recorded as 16 or over, yet {} record(s) have them carrying \
                      or counting money: {}",
                     name(*member),
                     records.len(),
                     records.join(", ")
-                ),
-                _ => println!("  - {flag}{blocks}"),
+                )?,
+                _ => writeln!(context.out(), "  - {flag}{blocks}")?,
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `collection add-tins`, `issue-tin` and `return-tin`: the numbered tins and who holds each.
 
 use super::*;
+use std::io::Write as _;
 
 pub(super) fn add_tins(context: &Context, query: &str, tins: &str) -> anyhow::Result<()> {
     let tins = parse::tin_list(tins)?;
@@ -25,7 +26,7 @@ pub(super) fn add_tins(context: &Context, query: &str, tins: &str) -> anyhow::Re
         }
         Ok(())
     })?;
-    println!("Tins {} added.", parse::tin_ranges(&tins));
+    writeln!(context.out(), "Tins {} added.", parse::tin_ranges(&tins))?;
     Ok(())
 }
 
@@ -85,12 +86,13 @@ pub(super) fn issue_tin(context: &Context, args: IssueArgs) -> anyhow::Result<()
     home.write(&id, |c: &mut StreetCollection| {
         Ok(c.issue_tin(&issue, &club)?)
     })?;
-    println!(
+    writeln!(
+        context.out(),
         "Tin {} issued to {} with seal {}.",
         args.tin,
         pick::member_name(Some(&club), collector),
         issue.seal.trim()
-    );
+    )?;
     Ok(())
 }
 
@@ -111,11 +113,12 @@ pub(super) fn return_tin(context: &Context, args: ReturnArgs) -> anyhow::Result<
     home.write(&id, |c: &mut StreetCollection| {
         Ok(c.return_tin(out.id, &ret)?)
     })?;
-    println!(
+    writeln!(
+        context.out(),
         "Tin {} returned by {}, seal {}.",
         args.tin,
         pick::member_name(club.as_ref(), out.collector),
         if args.seal_broken { "BROKEN" } else { "intact" }
-    );
+    )?;
     Ok(())
 }
