@@ -3,7 +3,6 @@
 use super::show::stage_name;
 use super::tins::check_tin;
 use super::*;
-use std::io::Write as _;
 
 pub(super) fn count(context: &Context, args: CountArgs) -> anyhow::Result<()> {
     let (mut home, membership, id) = for_writing(context, &args.collection)?;

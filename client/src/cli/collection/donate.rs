@@ -4,7 +4,6 @@ use super::show::after_return_note;
 use super::tins::check_tin;
 use super::*;
 use clubsync_core::collection::read_donation_rows;
-use std::io::Write as _;
 
 pub(super) fn donate(context: &Context, args: DonateArgs) -> anyhow::Result<()> {
     let (mut home, membership, id) = for_writing(context, &args.collection)?;

@@ -3,7 +3,6 @@
 
 use super::*;
 use clubsync_core::flags::Flag;
-use std::io::Write as _;
 
 /// A stage as people say it: "return submitted".
 pub(super) fn stage_name(stage: Stage) -> String {

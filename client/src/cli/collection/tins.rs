@@ -1,7 +1,6 @@
 //! `collection add-tins`, `issue-tin` and `return-tin`: the numbered tins and who holds each.
 
 use super::*;
-use std::io::Write as _;
 
 pub(super) fn add_tins(context: &Context, query: &str, tins: &str) -> anyhow::Result<()> {
     let tins = parse::tin_list(tins)?;
