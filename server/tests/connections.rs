@@ -14,13 +14,9 @@ use clubsync_protocol::DocumentId;
 use common::records::{donations, new_collection, record_donation};
 use common::{LIMIT, QUIET, ServerProcess, connect, http_text};
 
-/// A metric's value in `/metrics` (the first line that starts with `line`).
+/// A metric's value in the server's `/metrics`.
 fn metric(server: &ServerProcess, line: &str) -> Option<u64> {
-    let (_, _, text) = http_text(server.addr, "GET", "/metrics", &[]);
-    text.lines()
-        .find(|l| l.starts_with(line) && l[line.len()..].starts_with(' '))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
+    common::metric(server.addr, line)
 }
 
 /// Waits, at most `limit`, until `check` holds.

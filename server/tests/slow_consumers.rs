@@ -16,16 +16,12 @@ use clubsync_core::money::Money;
 use clubsync_core::timestamp::Timestamp;
 use clubsync_protocol::DocumentId;
 use common::records::{Joined, donations, new_collection};
-use common::{LIMIT, QUIET, ServerProcess, connect, http_text};
+use common::{LIMIT, QUIET, ServerProcess, connect};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// A metric's value in `/metrics` (the first line that starts with `line`).
+/// A metric's value in the server's `/metrics`.
 fn metric(server: &ServerProcess, line: &str) -> Option<u64> {
-    let (_, _, text) = http_text(server.addr, "GET", "/metrics", &[]);
-    text.lines()
-        .find(|l| l.starts_with(line) && l[line.len()..].starts_with(' '))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
+    common::metric(server.addr, line)
 }
 
 /// A card donation with a long note (a collector's account of the day, say), so that a few

@@ -88,3 +88,13 @@ pub fn http_text(
         .collect();
     (status, headers, body.to_owned())
 }
+
+/// A metric's value in the server's `/metrics` (the first line that starts with `line`, e.g.
+/// `clubsync_refusals_total{reason="fell_behind"}`), if it is there.
+pub fn metric(addr: SocketAddr, line: &str) -> Option<u64> {
+    let (_, _, text) = http_text(addr, "GET", "/metrics", &[]);
+    text.lines()
+        .find(|l| l.starts_with(line) && l[line.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
