@@ -1,19 +1,19 @@
 //! The server under test: the real `clubsync-server --demo` binary on `127.0.0.1:0` with a
-//! temporary data directory, killed when dropped.
+//! temporary data directory, killed when dropped; started by the tests' launcher
+//! (`clubsync_testkit::harness::launch`).
 //!
 //! Device tokens come as a club gets them: an invite (the demo's, or one made with the admin
 //! command `clubsync-server invite`), redeemed over `POST /api/join`.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clubsync_protocol::DocumentId;
+use clubsync_testkit::harness::launch::{Launch, find_invite_code, terminate_within};
 
 use crate::http;
 
@@ -97,102 +97,33 @@ pub struct ServerProcess {
     extra: Vec<String>,
 }
 
-/// Starts `clubsync-server --demo` on a data directory; returns the process, its address and
-/// the demo invites it printed.
+/// Starts `clubsync-server --demo` on a data directory with the tests' launcher; returns the
+/// process, its address and the demo invites it printed.
 fn spawn(
     bin: &Path,
     data_dir: &Path,
     extra: &[String],
 ) -> anyhow::Result<(Child, SocketAddr, BTreeMap<String, String>)> {
-    // The server refuses a data directory other users can read (a temp dir is made 0755).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    let mut child = Command::new(bin)
-        .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .args(extra)
-        // Hundreds of devices join from one address at once (builds without the limit ignore it).
-        .env("CLUBSYNC_JOINS_PER_MINUTE", "1000000")
+    let launched = Launch {
+        bin,
+        data_dir,
+        extra,
+        // Hundreds of devices join from one address at once.
+        joins_per_minute: 1_000_000,
         // Quiet unless the caller asks for the server's logs (CLUBSYNC_LOG=debug).
-        .env(
-            "CLUBSYNC_LOG",
-            std::env::var("CLUBSYNC_LOG").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("cannot start {}", bin.display()))?;
-    let stdout = child
-        .stdout
-        .take()
-        .context("the server's standard output is not piped")?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut addr = None;
-    let mut invites = BTreeMap::new();
-    loop {
-        let line = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!("the server did not print its address and invites within 60 s");
-            }
-        };
-        if let Some(rest) = line.strip_prefix("clubsync-server listening on ") {
-            let (_, a) = rest
-                .split_once("://")
-                .with_context(|| format!("an address without a scheme: {rest:?}"))?;
-            addr = Some(
-                a.parse()
-                    .with_context(|| format!("not an address: {a:?}"))?,
-            );
-        }
-        for name in DEMO_VOLUNTEERS {
-            if let Some(rest) = line.trim_start().strip_prefix(name)
-                && let Some(code) = rest.split_whitespace().last()
-            {
-                invites.insert(name.to_owned(), code.to_owned());
-            }
-        }
-        if line.starts_with("Stop the server") {
-            break;
-        }
+        log: std::env::var("CLUBSYNC_LOG").unwrap_or_else(|_| "warn".into()),
+        startup_limit: Duration::from_secs(60),
     }
+    .start()?;
     // Keep draining its output so the server never blocks on a full pipe.
-    std::thread::spawn(move || while rx.recv().is_ok() {});
-    let addr = addr.context("the server printed no address")?;
-    Ok((child, addr, invites))
+    let rest = launched.stdout_rest;
+    std::thread::spawn(move || while rest.recv().is_ok() {});
+    Ok((launched.child, launched.addr, launched.invites))
 }
 
-/// Asks a child process to stop with SIGTERM (through `kill`, as the workspace forbids
-/// `unsafe`), waits up to 30 s for it, then kills it.
+/// Asks a child process to stop with SIGTERM, waits up to 30 s for it, then kills it.
 pub fn terminate(child: &mut Child) {
-    let asked = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .is_ok_and(|s| s.success());
-    if asked {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = terminate_within(child, Duration::from_secs(30));
 }
 
 impl ServerProcess {
@@ -310,13 +241,7 @@ impl ServerProcess {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        // The code is alone on an indented line: "    K7QM-X2PA-9FTR-WXYZ3".
-        stdout
-            .lines()
-            .filter(|l| l.starts_with("    "))
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.contains(' ') && l.contains('-'))
-            .map(str::to_owned)
+        find_invite_code(&stdout)
             .with_context(|| format!("no invite code in the output of `invite`: {stdout}"))
     }
 

@@ -7,15 +7,14 @@
 //! server binary; `node` for the reference, started directly, not through npm).
 
 use std::fmt;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clubsync_protocol::DocumentId;
+use clubsync_testkit::harness::launch::stdout_lines;
 
 use crate::server::{ServerProcess, Tokens, Writer, cpu_time_of, resident_bytes_of, terminate};
 
@@ -310,19 +309,7 @@ fn spawn_reference(setup: &ReferenceSetup, data_dir: &Path) -> anyhow::Result<(C
                 setup.script.display()
             )
         })?;
-    let stdout = child
-        .stdout
-        .take()
-        .context("the reference server's standard output is not piped")?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = stdout_lines(&mut child);
     let port: u16 = loop {
         let line = match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(line) => line,

@@ -6,6 +6,7 @@
 mod device;
 pub mod hostile;
 mod http;
+pub mod launch;
 pub mod records;
 mod server_process;
 pub mod tls;

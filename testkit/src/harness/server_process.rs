@@ -4,14 +4,14 @@
 //! its data directory.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use super::http::http;
+use super::launch::{Launch, find_invite_code, make_data_dir_private, terminate_within};
 use super::records::Joined;
 
 /// The `clubsync-server` binary under test.
@@ -97,66 +97,27 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `clubsync-server --demo` in `data_dir` with extra flags, and waits until it listens.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
-        make_private(data_dir);
-        let mut child = Command::new(server_bin())
-            .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .args(extra)
-            .env("CLUBSYNC_LOG", "warn")
+        let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+        let launched = Launch {
+            bin: server_bin(),
+            data_dir,
+            extra: &extra,
             // Tests join many devices from one address within a minute; a test of the limit
             // passes --joins-per-minute, which wins over this.
-            .env("CLUBSYNC_JOINS_PER_MINUTE", "100000")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server binary starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut addr = None;
-        let mut scheme = String::new();
-        let mut invites = BTreeMap::new();
-        let mut banner = Vec::new();
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(30))
-                .expect("the server prints its address within 30 s");
-            banner.push(line.clone());
-            if let Some(rest) = line.strip_prefix("clubsync-server listening on ") {
-                let (s, a) = rest.split_once("://").expect("scheme://addr");
-                scheme = s.to_owned();
-                addr = Some(a.parse().expect("a socket address"));
-            }
-            for name in [
-                "Coordinator Kim",
-                "Volunteer Lee",
-                "Volunteer Park",
-                "Observer Choi",
-            ] {
-                if let Some(rest) = line.trim_start().strip_prefix(name) {
-                    let code = rest.split_whitespace().last().expect("a code").to_owned();
-                    invites.insert(name.to_owned(), code);
-                }
-            }
-            if line.starts_with("Stop the server") {
-                break;
-            }
+            joins_per_minute: 100_000,
+            log: "warn".into(),
+            startup_limit: Duration::from_secs(30),
         }
+        .start()
+        .unwrap_or_else(|e| panic!("starting the server: {e}"));
         Self {
-            child,
-            addr: addr.expect("an address was printed"),
-            scheme,
-            invites,
+            child: launched.child,
+            addr: launched.addr,
+            scheme: launched.scheme,
+            invites: launched.invites,
             data_dir: data_dir.to_owned(),
-            stdout_rest: rx,
-            banner,
+            stdout_rest: launched.stdout_rest,
+            banner: launched.banner,
         }
     }
 
@@ -226,9 +187,8 @@ impl ServerProcess {
 
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        wait_with_timeout(&mut self.child, Duration::from_secs(30))
+        terminate_within(&mut self.child, Duration::from_secs(30))
+            .expect("the server did not exit within 30 s of SIGTERM")
     }
 
     /// Kills the server with SIGKILL, as a crash would.
@@ -245,41 +205,15 @@ impl Drop for ServerProcess {
     }
 }
 
-pub(crate) fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let deadline = std::time::Instant::now() + limit;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return status;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the server did not exit in time"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// The invite code (`XXXX-XXXX-XXXX-XXXXX`) an admin command printed.
 pub fn printed_code(output: &str) -> String {
-    output
-        .split_whitespace()
-        .find(|w| {
-            let b = w.as_bytes();
-            w.len() == 20 && b[4] == b'-' && b[9] == b'-' && b[14] == b'-'
-        })
-        .unwrap_or_else(|| panic!("no invite code in {output}"))
-        .to_owned()
+    find_invite_code(output).unwrap_or_else(|| panic!("no invite code in {output}"))
 }
 
 /// Makes an existing data directory (a test's temporary directory, made `0755`) private, as
 /// an admin does before starting the server: the server refuses one other users can read.
 pub fn make_private(data_dir: &Path) {
-    #[cfg(unix)]
-    if data_dir.is_dir() {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
-            .expect("the test's data directory can be made private");
-    }
+    make_data_dir_private(data_dir).expect("the test's data directory can be made private");
 }
 
 /// Runs an admin subcommand against a data directory; returns (success, stdout + stderr).
