@@ -58,6 +58,9 @@ impl MessageRate {
     }
 }
 
+/// The most connections one device may have open at once (a phone, its tabs, a retry).
+pub const MAX_CONNECTIONS_PER_DEVICE: usize = 8;
+
 /// Serves one websocket of an authenticated device until it ends.
 pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     let _running = state.live.track();
@@ -67,7 +70,7 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
         device.id,
         conn,
         outbox.clone(),
-        crate::routes::MAX_CONNECTIONS_PER_DEVICE,
+        MAX_CONNECTIONS_PER_DEVICE,
     ) {
         // Others of this device's connections passed the check before the upgrade with it.
         state.metrics.refused("too_many_connections");
@@ -77,7 +80,7 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
                 code: CLOSE_POLICY,
                 reason: format!(
                     "this device already has {} open connections; close one",
-                    crate::routes::MAX_CONNECTIONS_PER_DEVICE
+                    MAX_CONNECTIONS_PER_DEVICE
                 )
                 .into(),
             })))

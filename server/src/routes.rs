@@ -21,6 +21,7 @@ use crate::api::{ApiError, ErrorCode};
 use crate::http_connections::ConnectionSlot;
 use crate::identity::DeviceRecord;
 use crate::state::AppState;
+use crate::connection::MAX_CONNECTIONS_PER_DEVICE;
 use crate::{admin_api, api, connection, device_token, rebuild, web_app};
 
 /// The router of the whole server; the phone app's files are read from `web_dir`.
@@ -45,8 +46,6 @@ pub fn app(state: AppState, web_dir: PathBuf) -> Router {
 /// The read buffer a websocket starts with.
 const IDLE_READ_BUFFER: usize = 4 * 1024;
 
-/// The most connections one device may have open at once (a phone, its tabs, a retry).
-pub const MAX_CONNECTIONS_PER_DEVICE: usize = 8;
 
 #[derive(Deserialize)]
 struct TokenQuery {
