@@ -349,7 +349,8 @@ export async function text(page, id) {
 
 /** The whole number shown by `data-testid=id` (NaN when there is none). */
 export async function number(page, id) {
-  const m = (await text(page, id)).match(/-?\d+/)
+  // Counts are grouped for the language ("1,234").
+  const m = (await text(page, id)).replace(/,/g, "").match(/-?\d+/)
   return m ? Number(m[0]) : NaN
 }
 

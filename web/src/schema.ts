@@ -69,6 +69,21 @@ export function clubCurrency(club: AnyDoc | undefined): string | undefined {
   return str(club?.currency)
 }
 
+/**
+ * The club's time zone (IANA, `Asia/Seoul`): every date the app shows is on its clock. A club
+ * document without one (made before clubs had it) leaves the phone's own zone.
+ */
+export function clubTimeZone(club: AnyDoc | undefined): string | undefined {
+  const zone = str(club?.time_zone)
+  if (!zone) return undefined
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone })
+    return zone
+  } catch {
+    return undefined
+  }
+}
+
 export function members(club: AnyDoc | undefined): Member[] {
   return entries(club?.members)
     .map(([id, m]) => ({

@@ -157,11 +157,15 @@ export class Sync {
     return () => this.#listeners.delete(listener)
   }
 
+  /** Grows by one at every notification of the listeners: a screen renders again when it moves. */
+  version = 0
+
   #changed(): void {
     if (this.#scheduled) return
     this.#scheduled = true
     setTimeout(() => {
       this.#scheduled = false
+      this.version++
       for (const listener of [...this.#listeners]) listener()
     }, 0)
   }

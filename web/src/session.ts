@@ -1,0 +1,47 @@
+/**
+ * The running club of this phone: its sync engine, started once per membership, which opens
+ * the club document and every collection and petition the club lists or this phone made.
+ */
+import { makeClub, type Club } from "./club"
+import { clubIndex } from "./schema"
+import { localDocuments, scopeTo, type Membership } from "./store"
+import { Sync } from "./sync"
+import { swapTokenIfDue } from "./token"
+
+let running: { deviceId: string; club: Club } | undefined
+
+/** The club of membership `me`, started at the first call. */
+export function clubSession(me: Membership, navigate: (route: string) => void): Club {
+  if (running?.deviceId === me.device_id) return running.club
+  scopeTo(me)
+  const sync = new Sync(me)
+  // Now, and whenever the signal comes back: the swap waits for a connection.
+  void swapTokenIfDue()
+  window.addEventListener("online", () => void swapTokenIfDue())
+  const opened = new Set<string>()
+  const openListed = () => {
+    const ids = [
+      ...clubIndex(sync.doc(me.club_document))
+        .filter(d => d.kind === "street_collection" || d.kind === "petition")
+        .map(d => d.id),
+      ...localDocuments.all().map(d => d.id),
+    ]
+    for (const id of ids) {
+      if (!opened.has(id)) {
+        opened.add(id)
+        void sync.open(id)
+      }
+    }
+  }
+  sync.subscribe(openListed)
+  void sync.open(me.club_document)
+  openListed()
+  const club = makeClub(sync, me, navigate)
+  running = { deviceId: me.device_id, club }
+  return club
+}
+
+/** The sync engine running now, if any (for the browser tests' hooks). */
+export function runningSync(): Sync | undefined {
+  return running?.club.sync
+}
