@@ -10,6 +10,7 @@ use crate::error::{RecordError, SchemaError};
 use crate::fields::{MapReader, Record};
 use crate::ids::MemberId;
 use crate::text_enum::text_enum;
+use crate::time_zone::ClubTimeZone;
 use crate::timestamp::Timestamp;
 
 const CONTAINERS: &[&str] = &["settings", "members", "documents"];
@@ -78,6 +79,16 @@ pub struct ClubProfile {
     pub country: String,
     /// The currency the club keeps its accounts in.
     pub currency: Currency,
+    /// The tz database name of the club's clock (`Asia/Seoul`): every date is shown on it.
+    /// [`ClubProfile::default_time_zone`] gives the country's.
+    pub time_zone: String,
+}
+
+impl ClubProfile {
+    /// The main zone of a country (its capital's), else `UTC`: a new club's default.
+    pub fn default_time_zone(country: &str) -> String {
+        ClubTimeZone::default_for_country(country).name().to_owned()
+    }
 }
 
 /// The club document.
@@ -98,11 +109,13 @@ impl Club {
         if profile.name.trim().is_empty() {
             return Err(RecordError::EmptyField("club name"));
         }
+        let zone = ClubTimeZone::named(&profile.time_zone)?;
         let fields = Record::new()
             .with("name", profile.name.as_str())
             .with("club_type", profile.club_type.as_str())
             .with("country", profile.country.as_str())
-            .with("currency", profile.currency.code());
+            .with("currency", profile.currency.code())
+            .with("time_zone", zone.name());
         let doc = document::new_document(actor, Self::KIND, CONTAINERS, at, fields)?;
         Ok(Self { doc })
     }
@@ -111,14 +124,44 @@ impl Club {
     pub fn profile(&self) -> Result<ClubProfile, SchemaError> {
         let root = MapReader::root(&self.doc);
         let code = root.str("currency")?;
+        let country = root.str("country")?;
         Ok(ClubProfile {
             name: root.str("name")?,
             club_type: root.parse("club_type")?,
-            country: root.str("country")?,
+            time_zone: self.time_zone_of(&country).name().to_owned(),
+            country,
             currency: Currency::new(&code).map_err(|_| SchemaError::Invalid {
                 path: "currency".into(),
                 problem: format!("{code:?} is not ISO 4217"),
             })?,
+        })
+    }
+
+    /// The club's clock: its `time_zone`, else (a club made before clubs had one, or a name
+    /// this build's tz database lacks) its country's main zone, else UTC.
+    pub fn time_zone(&self) -> ClubTimeZone {
+        let country = MapReader::root(&self.doc)
+            .opt_str("country")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        self.time_zone_of(&country)
+    }
+
+    fn time_zone_of(&self, country: &str) -> ClubTimeZone {
+        MapReader::root(&self.doc)
+            .opt_str("time_zone")
+            .ok()
+            .flatten()
+            .and_then(|name| ClubTimeZone::named(&name).ok())
+            .unwrap_or_else(|| ClubTimeZone::default_for_country(country))
+    }
+
+    /// Sets the club's time zone (a tz database name); last writer wins.
+    pub fn set_time_zone(&mut self, name: &str, at: Timestamp) -> Result<(), RecordError> {
+        let zone = ClubTimeZone::named(name)?;
+        document::write(&mut self.doc, at, |tx| {
+            automerge::transaction::Transactable::put(tx, automerge::ROOT, "time_zone", zone.name())
         })
     }
 

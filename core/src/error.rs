@@ -114,6 +114,11 @@ pub enum RecordError {
     /// A required text field is empty.
     #[error("{0} must not be empty")]
     EmptyField(&'static str),
+    /// A time zone is not one of the tz database's names.
+    #[error(
+        "{0:?} is not a time zone: give a name of the tz database, such as Asia/Seoul or Europe/London"
+    )]
+    UnknownTimeZone(String),
     /// A signature came in after the petition's deadline.
     #[error("the petition closed at {deadline}; signature made at {at}")]
     PastDeadline {

@@ -83,4 +83,5 @@ pub mod stage;
 pub mod stock;
 pub mod store;
 mod text_enum;
+pub mod time_zone;
 pub mod timestamp;

@@ -7,6 +7,7 @@ use clubsync_core::collection::{LedgerKind, NewLedgerEntry};
 use clubsync_core::ids::{LedgerEntryId, SignatureId};
 use clubsync_core::petition::{NewPetition, NewSignature, Petition, SignatureSource};
 use clubsync_core::reports::{PetitionDelivery, Reconciliation, TinCountSheet, Totals};
+use clubsync_core::time_zone::ClubTimeZone;
 use clubsync_protocol::ids::DocumentId;
 use fixtures::{at, card_donation, gbp, world};
 
@@ -162,7 +163,7 @@ fn the_petition_delivery_never_contains_email_or_phone() {
         })
         .expect("signed");
     }
-    let delivery = PetitionDelivery::build(&p).expect("built");
+    let delivery = PetitionDelivery::build(&p, &london()).expect("built");
     assert_eq!(delivery.count, 2);
     let csv = csv_of(|out| delivery.write_csv(out));
     assert!(
@@ -177,6 +178,57 @@ fn the_petition_delivery_never_contains_email_or_phone() {
             "Kim Ji-woo,LS1 6AB,2026-03-14",
             "\"Lee, Min\",Leeds,2026-03-14"
         ]
+    );
+}
+
+fn london() -> ClubTimeZone {
+    ClubTimeZone::named("Europe/London").expect("a zone")
+}
+
+#[test]
+fn a_signature_given_in_seoul_at_half_past_eight_is_dated_that_day_on_the_delivery_list() {
+    let new = NewPetition {
+        club: DocumentId::random(),
+        title: "Protect defectors".into(),
+        text: "We ask the minister to ...".into(),
+        deadline: None,
+        retain_until: None,
+    };
+    // 2026-03-14 08:30 in Seoul: 2026-03-13 23:30 UTC.
+    let seoul = ClubTimeZone::named("Asia/Seoul").expect("a zone");
+    let morning = seoul.at(2026, 3, 14, 8 * 3600 + 1800).expect("a moment");
+    let mut p = Petition::create(None, &new, morning).expect("created");
+    p.sign(&NewSignature {
+        id: SignatureId::new_v7(morning),
+        name: "Park Seo-yeon".into(),
+        postcode: Some("04524".into()),
+        town: None,
+        email: None,
+        phone: None,
+        at: morning,
+        collector: w_member(),
+        event: None,
+        source: SignatureSource::Device,
+        comment: None,
+    })
+    .expect("signed");
+    let in_seoul = csv_of(|out| {
+        PetitionDelivery::build(&p, &seoul)
+            .expect("built")
+            .write_csv(out)
+    });
+    assert!(
+        in_seoul.contains("Park Seo-yeon,04524,2026-03-14"),
+        "{in_seoul}"
+    );
+    let in_utc = csv_of(|out| {
+        PetitionDelivery::build(&p, &ClubTimeZone::utc())
+            .expect("built")
+            .write_csv(out)
+    });
+    assert!(
+        in_utc.contains("Park Seo-yeon,04524,2026-03-13"),
+        "{in_utc}"
     );
 }
 
@@ -227,7 +279,7 @@ fn the_sponsorship_sheet_totals_pledged_paid_and_outstanding() {
             .expect("paid");
         }
     }
-    let sheet = SponsorshipSheet::build(&swim).expect("built");
+    let sheet = SponsorshipSheet::build(&swim, &london()).expect("built");
     assert_eq!(
         (
             sheet.pledged.minor,

@@ -24,6 +24,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use clubsync_core::club::{ClubProfile, ClubType, Role};
 use clubsync_core::currency::Currency;
 use clubsync_core::ids::MemberId;
+use clubsync_core::time_zone::ClubTimeZone;
 use clubsync_core::timestamp::Timestamp;
 use clubsync_server::identity::{
     self, ClubId, ClubInfo, DATABASE_FILE, DeviceId, IdentityStore, SCHEMA_VERSION,
@@ -143,6 +144,10 @@ pub enum ClubCommand {
         /// What kind of club it is.
         #[arg(long = "type", value_enum, default_value_t = ClubTypeArg::Community)]
         club_type: ClubTypeArg,
+        /// The club's clock, a tz database name (Asia/Seoul, Europe/London, ...): every date
+        /// the app, the CLI and the reports show is on it. Default: the country's main zone.
+        #[arg(long = "time-zone", value_name = "ZONE")]
+        time_zone: Option<String>,
     },
     /// List the clubs on this server, with their ids and club documents.
     List,
@@ -240,8 +245,10 @@ pub fn execute(
             country,
             currency,
             club_type,
+            time_zone,
         }) => {
-            let profile = club_profile(&name, &country, &currency, club_type)?;
+            let profile =
+                club_profile(&name, &country, &currency, club_type, time_zone.as_deref())?;
             create_club(data_dir, &profile, now_ms, out)
         }
         AdminCommand::Club(ClubCommand::List) => list_clubs(data_dir, out),
@@ -283,6 +290,7 @@ fn club_profile(
     country: &str,
     currency: &str,
     club_type: ClubTypeArg,
+    time_zone: Option<&str>,
 ) -> anyhow::Result<ClubProfile> {
     // Checked here too, so a name the club table would refuse never leaves a stored document.
     let name = name.trim();
@@ -300,11 +308,19 @@ fn club_profile(
     let Ok(currency) = Currency::new(&code) else {
         bail!("--currency {code:?} is not an ISO 4217 currency code such as GBP, EUR or KES");
     };
+    let time_zone = match time_zone {
+        Some(zone) => ClubTimeZone::named(zone)
+            .map_err(|e| anyhow::anyhow!("--time-zone: {e}"))?
+            .name()
+            .to_owned(),
+        None => ClubProfile::default_time_zone(&country),
+    };
     Ok(ClubProfile {
         name: name.to_owned(),
         club_type: club_type.into(),
         country,
         currency,
+        time_zone,
     })
 }
 

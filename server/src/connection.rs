@@ -66,12 +66,10 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
     let _running = state.live.track();
     let conn = state.next_conn_id();
     let (outbox, mut inbox) = documents::outbox(state.outbox);
-    if !state.live.register(
-        device.id,
-        conn,
-        outbox.clone(),
-        MAX_CONNECTIONS_PER_DEVICE,
-    ) {
+    if !state
+        .live
+        .register(device.id, conn, outbox.clone(), MAX_CONNECTIONS_PER_DEVICE)
+    {
         // Others of this device's connections passed the check before the upgrade with it.
         state.metrics.refused("too_many_connections");
         let (mut sink, _) = socket.split();

@@ -91,6 +91,7 @@ fn demo_club_document(now: i64) -> Result<(DocumentId, Vec<u8>), DemoError> {
         name: DEMO_CLUB.into(),
         club_type: ClubType::Community,
         country: "GB".into(),
+        time_zone: "Europe/London".into(),
         currency: Currency::new("GBP").map_err(|e| DemoError::Document(e.to_string()))?,
     };
     let club = Club::create(None, &profile, Timestamp(now))

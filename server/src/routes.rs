@@ -18,10 +18,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::api::{ApiError, ErrorCode};
+use crate::connection::MAX_CONNECTIONS_PER_DEVICE;
 use crate::http_connections::ConnectionSlot;
 use crate::identity::DeviceRecord;
 use crate::state::AppState;
-use crate::connection::MAX_CONNECTIONS_PER_DEVICE;
 use crate::{admin_api, api, connection, device_token, rebuild, web_app};
 
 /// The router of the whole server; the phone app's files are read from `web_dir`.
@@ -45,7 +45,6 @@ pub fn app(state: AppState, web_dir: PathBuf) -> Router {
 
 /// The read buffer a websocket starts with.
 const IDLE_READ_BUFFER: usize = 4 * 1024;
-
 
 #[derive(Deserialize)]
 struct TokenQuery {

@@ -12,11 +12,12 @@ use clubsync_core::event::{
     Assignment, AssignmentStatus, Event, EventType, NewEvent, Shift, ShiftRole,
 };
 use clubsync_core::ids::{AssignmentId, ShiftId};
+use clubsync_core::time_zone::ClubTimeZone;
 use clubsync_core::timestamp::Timestamp;
 use clubsync_protocol::DocumentId;
 
 use super::Context;
-use super::parse;
+use super::parse::{self, TypedTime};
 use super::pick;
 use super::terminal_text::safe;
 
@@ -29,8 +30,9 @@ const DEFAULT_LENGTH_MS: i64 = 2 * 3_600_000;
 pub enum EventCommand {
     /// Plan an event: what, when and where
     ///
-    /// The first line printed is `Created event <ID> "<title>"`. Times are UTC unless they
-    /// carry an offset (2026-03-14T10:00+01:00). Without --ends the event lasts two hours.
+    /// The first line printed is `Created event <ID> "<title>"`. Times are on the club's clock
+    /// (its time zone) unless they carry an offset (2026-03-14T10:00+01:00). Without --ends
+    /// the event lasts two hours.
     ///
     /// Types: street-collection, protest, petition-stall, concert, sponsored-activity,
     /// letter-writing.
@@ -76,12 +78,12 @@ pub struct CreateArgs {
     /// The kind of event.
     #[arg(long = "type", value_name = "TYPE", value_parser = event_type)]
     event_type: EventType,
-    /// When it starts: 2026-03-14 10:00 (UTC) or 2026-03-14T10:00+01:00.
+    /// When it starts: 2026-03-14 10:00 (on the club's clock) or 2026-03-14T10:00+01:00.
     #[arg(long, value_name = "DATETIME", value_parser = time)]
-    starts: Timestamp,
+    starts: TypedTime,
     /// When it ends (default: two hours after the start).
     #[arg(long, value_name = "DATETIME", value_parser = time)]
-    ends: Option<Timestamp>,
+    ends: Option<TypedTime>,
     /// Where.
     #[arg(long, default_value = "")]
     place: String,
@@ -127,7 +129,7 @@ pub struct AssignArgs {
     status: AssignmentStatus,
 }
 
-fn time(text: &str) -> Result<Timestamp, String> {
+fn time(text: &str) -> Result<TypedTime, String> {
     parse::datetime(text).map_err(|e| e.to_string())
 }
 
@@ -195,14 +197,17 @@ fn when(event: &Event) -> When {
 fn create(context: &Context, args: CreateArgs) -> anyhow::Result<()> {
     let (mut home, membership) = context.club()?;
     pick::require_writer(&membership)?;
-    let ends = args.ends.unwrap_or(Timestamp::from_millis(
-        args.starts.millis() + DEFAULT_LENGTH_MS,
-    ));
-    if ends <= args.starts {
+    let zone = home.time_zone(&membership);
+    let starts = args.starts.on(&zone);
+    let ends = args.ends.map_or(
+        Timestamp::from_millis(starts.millis() + DEFAULT_LENGTH_MS),
+        |t| t.on(&zone),
+    );
+    if ends <= starts {
         bail!(
             "the event must end after it starts ({} is not after {})",
-            ends,
-            args.starts
+            zone.date_time(ends),
+            zone.date_time(starts)
         );
     }
     let collection = args
@@ -214,7 +219,7 @@ fn create(context: &Context, args: CreateArgs) -> anyhow::Result<()> {
         club: membership.club_document,
         title: args.title.trim().to_owned(),
         event_type: args.event_type,
-        starts_at: args.starts,
+        starts_at: starts,
         ends_at: ends,
         place: args.place.trim().to_owned(),
         collection,
@@ -225,26 +230,33 @@ fn create(context: &Context, args: CreateArgs) -> anyhow::Result<()> {
     writeln!(context.out(), "Created event {id} \"{}\"", new.title)?;
     writeln!(
         context.out(),
-        "{} from {} to {}",
+        "{} from {} to {} ({})",
         new.event_type.as_str().replace('_', "-"),
-        new.starts_at,
-        new.ends_at
+        zone.date_time(new.starts_at),
+        zone.date_time(new.ends_at),
+        zone.name()
     )?;
     Ok(())
 }
 
-/// A shift time as typed: a full date and time, or `HH:MM` on the day `day` starts.
-fn shift_time(text: &str, day: Option<Timestamp>) -> anyhow::Result<Timestamp> {
+/// A shift time as typed: a full date and time, or `HH:MM` on the club's day `day` is in.
+fn shift_time(
+    text: &str,
+    day: Option<Timestamp>,
+    zone: &ClubTimeZone,
+) -> anyhow::Result<Timestamp> {
     if let Some(seconds) = parse::time_of_day(text.trim()) {
         let Some(day) = day else {
             bail!(
                 "{text:?} is a time without a date, and the event's date is unknown: give a date too"
             );
         };
-        let midnight = day.millis() - day.millis().rem_euclid(86_400_000);
-        return Ok(Timestamp::from_millis(midnight + seconds * 1000));
+        return i32::try_from(seconds)
+            .ok()
+            .and_then(|s| zone.on_day_of(day, s))
+            .with_context(|| format!("{text:?} is not a time on the event's day"));
     }
-    parse::datetime(text)
+    Ok(parse::datetime(text)?.on(zone))
 }
 
 fn shift(context: &Context, args: ShiftArgs) -> anyhow::Result<()> {
@@ -253,10 +265,15 @@ fn shift(context: &Context, args: ShiftArgs) -> anyhow::Result<()> {
     let id = pick::document(&home, &membership, KIND, &args.event)?;
     let event: Event = home.load(&id)?;
     let when = when(&event);
-    let starts = shift_time(&args.starts, when.starts).context("--starts")?;
-    let ends = shift_time(&args.ends, when.starts).context("--ends")?;
+    let zone = home.time_zone(&membership);
+    let starts = shift_time(&args.starts, when.starts, &zone).context("--starts")?;
+    let ends = shift_time(&args.ends, when.starts, &zone).context("--ends")?;
     if ends <= starts {
-        bail!("the shift must end after it starts ({ends} is not after {starts})");
+        bail!(
+            "the shift must end after it starts ({} is not after {})",
+            zone.date_time(ends),
+            zone.date_time(starts)
+        );
     }
     let at = now();
     let shift = Shift {
@@ -291,6 +308,7 @@ fn assign(context: &Context, args: AssignArgs) -> anyhow::Result<()> {
     pick::require_writer(&membership)?;
     let id = pick::document(&home, &membership, KIND, &args.event)?;
     let club = home.club(&membership)?;
+    let zone = club.time_zone();
     let member = pick::member(Some(&club), &args.member)?;
     let event: Event = home.load(&id)?;
     let shifts = event.shifts()?;
@@ -340,8 +358,8 @@ fn assign(context: &Context, args: AssignArgs) -> anyhow::Result<()> {
         "{} is on the {} shift from {} to {} ({}).",
         pick::member_name(Some(&club), member),
         shift.role,
-        shift.starts_at,
-        shift.ends_at,
+        zone.date_time(shift.starts_at),
+        zone.date_time(shift.ends_at),
         assignment.status
     )?;
     Ok(())
@@ -366,11 +384,12 @@ fn list(context: &Context) -> anyhow::Result<()> {
         "status",
         "starts"
     )?;
+    let zone = home.time_zone(&membership);
     for d in listed {
         let event: Event = home.load(&d.id)?;
         let starts = when(&event)
             .starts
-            .map(|t| t.to_string())
+            .map(|t| zone.date_time(t))
             .unwrap_or_default();
         writeln!(
             context.out(),
@@ -398,8 +417,15 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         event.event_type()?.as_str().replace('_', "-"),
         event.status()?
     )?;
+    let zone = home.time_zone(&membership);
     if let (Some(starts), Some(ends)) = (when.starts, when.ends) {
-        writeln!(context.out(), "From {starts} to {ends}")?;
+        writeln!(
+            context.out(),
+            "From {} to {} ({})",
+            zone.date_time(starts),
+            zone.date_time(ends),
+            zone.name()
+        )?;
     }
     if !when.place.is_empty() {
         writeln!(context.out(), "At {}", safe(&when.place))?;
@@ -427,8 +453,8 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
             "Shift {}: {} from {} to {}{}, {accepted}/{} accepted{}  ({})",
             i + 1,
             s.role,
-            s.starts_at,
-            s.ends_at,
+            zone.date_time(s.starts_at),
+            zone.date_time(s.ends_at),
             if s.place.is_empty() {
                 String::new()
             } else {

@@ -7,6 +7,7 @@ use clubsync_core::collection::Denomination;
 use clubsync_core::currency::Currency;
 use clubsync_core::ids::TinNumber;
 use clubsync_core::money::Money;
+use clubsync_core::time_zone::ClubTimeZone;
 use clubsync_core::timestamp::Timestamp;
 
 /// The most tins one `add-tins` may add: a typo such as `1-20000` is caught, not written.
@@ -79,10 +80,46 @@ pub fn denomination(text: &str, currency: Currency) -> anyhow::Result<Denominati
     })
 }
 
-/// A date and time as typed: `2026-03-14 10:00`, `2026-03-14T10:00:30`, `2026-03-14` (midnight),
-/// with an optional `Z` or offset (`+01:00`). Without an offset the time is UTC.
-pub fn datetime(text: &str) -> anyhow::Result<Timestamp> {
-    let help = "write it like 2026-03-14 10:00 (UTC), or add an offset: 2026-03-14T10:00+01:00";
+/// A date and time as typed, before it is placed on a clock: `2026-03-14 10:00`,
+/// `2026-03-14T10:00:30`, `2026-03-14` (midnight), with an optional `Z` or offset (`+01:00`).
+/// Without one it is on the club's clock ([`TypedTime::on`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypedTime {
+    year: i64,
+    month: u32,
+    day: u32,
+    seconds_of_day: i64,
+    offset_minutes: Option<i64>,
+}
+
+impl TypedTime {
+    /// The moment it names: on the club's clock unless it gave an offset.
+    pub fn on(&self, zone: &ClubTimeZone) -> Timestamp {
+        let utc = || {
+            let seconds = days_from_civil(self.year, self.month, self.day) * 86_400
+                + self.seconds_of_day
+                - self.offset_minutes.unwrap_or(0) * 60;
+            Timestamp::from_millis(seconds * 1000)
+        };
+        if self.offset_minutes.is_some() {
+            return utc();
+        }
+        let (Ok(year), Ok(month), Ok(day), Ok(seconds)) = (
+            i16::try_from(self.year),
+            i8::try_from(self.month),
+            i8::try_from(self.day),
+            i32::try_from(self.seconds_of_day),
+        ) else {
+            return utc();
+        };
+        zone.at(year, month, day, seconds).unwrap_or_else(utc)
+    }
+}
+
+/// Reads a date and time as typed (see [`TypedTime`]).
+pub fn datetime(text: &str) -> anyhow::Result<TypedTime> {
+    let help = "write it like 2026-03-14 10:00 (on the club's clock), or add an offset: \
+                2026-03-14T10:00+01:00";
     let typed = text.trim();
     let bad = || anyhow::anyhow!("{text:?} is not a date and time: {help}");
     let split = typed.len().min(10);
@@ -114,8 +151,13 @@ pub fn datetime(text: &str) -> anyhow::Result<Timestamp> {
     } else {
         time_of_day(time).ok_or_else(|| anyhow::anyhow!("{text:?} has no valid time: {help}"))?
     };
-    let seconds = days_from_civil(y, m, d) * 86_400 + seconds_of_day - offset_minutes * 60;
-    Ok(Timestamp::from_millis(seconds * 1000))
+    Ok(TypedTime {
+        year: y,
+        month: m,
+        day: d,
+        seconds_of_day,
+        offset_minutes,
+    })
 }
 
 /// A time of day as typed (`10:00` or `10:00:30`), in seconds since midnight.
@@ -134,13 +176,14 @@ pub fn time_of_day(text: &str) -> Option<i64> {
     Some(h * 3600 + m * 60 + s)
 }
 
-/// Splits `10:00+01:00` into the time and the offset in minutes (east of UTC is positive).
-fn split_offset(text: &str) -> Option<(&str, i64)> {
+/// Splits `10:00+01:00` into the time and the offset in minutes (east of UTC is positive);
+/// no offset when none was typed.
+fn split_offset(text: &str) -> Option<(&str, Option<i64>)> {
     if let Some(time) = text.strip_suffix(['Z', 'z']) {
-        return Some((time, 0));
+        return Some((time, Some(0)));
     }
     match text.rfind(['+', '-']) {
-        None => Some((text, 0)),
+        None => Some((text, None)),
         Some(at) => {
             let (time, offset) = text.split_at(at);
             let sign = if offset.starts_with('-') { -1 } else { 1 };
@@ -148,7 +191,7 @@ fn split_offset(text: &str) -> Option<(&str, i64)> {
             if offset % 60 != 0 {
                 return None;
             }
-            Some((time, sign * offset / 60))
+            Some((time, Some(sign * offset / 60)))
         }
     }
 }
@@ -244,20 +287,33 @@ mod tests {
     }
 
     #[test]
-    fn datetimes_are_utc_unless_offset() {
+    fn datetimes_are_on_the_clubs_clock_unless_offset() {
         // 2026-03-14T10:00:00Z
         let t = 1_773_482_400_000;
+        let utc = ClubTimeZone::utc();
+        let seoul = ClubTimeZone::named("Asia/Seoul").expect("a zone");
         for typed in [
-            "2026-03-14 10:00",
-            "2026-03-14T10:00",
             "2026-03-14T10:00:00Z",
             "2026-03-14T11:00+01:00",
             "2026-03-14 05:00-05:00",
         ] {
-            assert_eq!(datetime(typed).expect(typed).millis(), t, "{typed}");
+            let typed = datetime(typed).expect(typed);
+            assert_eq!(typed.on(&seoul).millis(), t, "{typed:?}");
         }
-        assert_eq!(datetime("1970-01-02").expect("date").millis(), 86_400_000);
-        assert_eq!(datetime("2000-02-29").expect("leap").date(), "2000-02-29");
+        for typed in ["2026-03-14 10:00", "2026-03-14T10:00"] {
+            assert_eq!(
+                datetime(typed).expect(typed).on(&utc).millis(),
+                t,
+                "{typed}"
+            );
+            // 10:00 in Seoul is 01:00 UTC.
+            let in_seoul = datetime(typed).expect(typed).on(&seoul);
+            assert_eq!(in_seoul.millis(), t - 9 * 3_600_000, "{typed}");
+        }
+        let day = datetime("1970-01-02").expect("date");
+        assert_eq!(day.on(&utc).millis(), 86_400_000);
+        let leap = datetime("2000-02-29").expect("leap");
+        assert_eq!(leap.on(&utc).date(), "2000-02-29");
         for bad in [
             "2026-02-30",
             "2026-13-01",

@@ -69,12 +69,13 @@ pub struct CreateArgs {
     /// Who the petition is delivered to (a council, a politician); repeat for several.
     #[arg(long = "target", value_name = "NAME")]
     targets: Vec<String>,
-    /// No signature is accepted after this time (2026-06-30 or 2026-06-30 17:00, UTC).
+    /// No signature is accepted after this time (2026-06-30 or 2026-06-30 17:00, on the club's
+    /// clock).
     #[arg(long, value_name = "DATETIME", value_parser = parse_time)]
-    deadline: Option<clubsync_core::timestamp::Timestamp>,
+    deadline: Option<parse::TypedTime>,
 }
 
-fn parse_time(text: &str) -> Result<clubsync_core::timestamp::Timestamp, String> {
+fn parse_time(text: &str) -> Result<parse::TypedTime, String> {
     parse::datetime(text).map_err(|e| e.to_string())
 }
 
@@ -139,11 +140,12 @@ fn create(context: &Context, args: CreateArgs) -> anyhow::Result<()> {
         (None, None) => bail!("give the text people sign with --text or --text-file"),
     };
     let at = now();
+    let zone = home.time_zone(&membership);
     let new = NewPetition {
         club: membership.club_document,
         title: args.title.trim().to_owned(),
         text,
-        deadline: args.deadline,
+        deadline: args.deadline.map(|t| t.on(&zone)),
         retain_until: None,
     };
     let mut petition = Petition::create(None, &new, at).context("could not create the petition")?;
@@ -275,6 +277,7 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     let (home, membership) = context.club()?;
     let id = pick::document(&home, &membership, KIND, query)?;
     let petition: Petition = home.load(&id)?;
+    let zone = home.time_zone(&membership);
     writeln!(
         context.out(),
         "Petition {id} \"{}\"",
@@ -283,7 +286,8 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     match petition.frozen_at()? {
         Some(at) => writeln!(
             context.out(),
-            "Text (frozen {at}, hash {}):",
+            "Text (frozen {}, hash {}):",
+            zone.date_time(at),
             petition.text_hash()?
         )?,
         None => writeln!(
@@ -300,7 +304,12 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         writeln!(context.out(), "To: {}", safe(&targets.join("; ")))?;
     }
     if let Some(deadline) = petition.deadline()? {
-        writeln!(context.out(), "Deadline: {deadline}")?;
+        writeln!(
+            context.out(),
+            "Deadline: {} ({})",
+            zone.date_time(deadline),
+            zone.name()
+        )?;
     }
     let signatures = petition.signatures()?;
     let consents = petition.consents()?;
@@ -328,7 +337,7 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         writeln!(
             context.out(),
             "  {}  {:<28}  {:<12}{consent}",
-            s.at.date(),
+            zone.date(s.at),
             safe(&s.name),
             safe(place)
         )?;

@@ -2,6 +2,7 @@
 //! ([`DocumentStatus`]).
 
 use super::*;
+use clubsync_core::time_zone::ClubTimeZone;
 
 /// A club this device joined.
 #[derive(Clone, Debug)]
@@ -67,4 +68,14 @@ pub struct DocumentStatus {
     pub last_sync_at: Option<Timestamp>,
     /// The server said it does not have this document (or will not share it).
     pub unavailable: bool,
+}
+
+impl DeviceHome {
+    /// The clock of the membership's club: the club document's time zone, or UTC while this
+    /// device has not synced the club document yet.
+    pub fn time_zone(&self, membership: &Membership) -> ClubTimeZone {
+        self.load::<Club>(&membership.club_document)
+            .map(|club| club.time_zone())
+            .unwrap_or_else(|_| ClubTimeZone::utc())
+    }
 }

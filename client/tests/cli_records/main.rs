@@ -42,6 +42,7 @@ fn device(dir: &Path, role: Role) -> (MemberId, MemberId) {
         name: "Leeds Community".into(),
         club_type: ClubType::Community,
         country: "GB".into(),
+        time_zone: "Europe/London".into(),
         currency: Currency::new("GBP").expect("GBP"),
     };
     let mut club = Club::create(None, &profile, at).expect("club");

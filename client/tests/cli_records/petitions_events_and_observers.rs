@@ -189,11 +189,11 @@ fn petitions_and_events() {
     assert!(error.contains("no shift \"5\""), "{error}");
     let show = ok(home, &["event", "list", &event]);
     assert!(
-        show.contains("From 2026-03-14T10:00:00Z to 2026-03-14T16:00:00Z"),
+        show.contains("From 2026-03-14 10:00 to 2026-03-14 16:00 (Europe/London)"),
         "{show}"
     );
     assert!(
-        show.contains("Shift 1: collector from 2026-03-14T10:00:00Z to 2026-03-14T12:00:00Z"),
+        show.contains("Shift 1: collector from 2026-03-14 10:00 to 2026-03-14 12:00"),
         "{show}"
     );
     assert!(
@@ -244,4 +244,68 @@ fn record_text_with_terminal_escapes_is_shown_escaped_never_obeyed() {
     assert!(shown.contains("Free\\u{1b}[2J Them"), "{shown}");
     let listed = ok(home, &["petition", "list"]);
     assert!(!listed.contains('\u{1b}'), "{listed:?}");
+}
+
+#[test]
+fn a_club_in_seoul_types_and_reads_times_on_seouls_clock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path();
+    device(home, Role::Coordinator);
+    {
+        let mut device = DeviceHome::open(home).expect("device directory");
+        let club = device.membership(None).expect("membership").club_document;
+        device
+            .write(&club, |c: &mut Club| {
+                Ok(c.set_time_zone("Asia/Seoul", now())?)
+            })
+            .expect("time zone set");
+    }
+    let event = created_id(
+        &ok(
+            home,
+            &[
+                "event",
+                "create",
+                "Myeongdong stall",
+                "--type",
+                "petition-stall",
+                "--starts",
+                "2026-03-14 08:30",
+            ],
+        ),
+        "event",
+    );
+    ok(
+        home,
+        &[
+            "event",
+            "shift",
+            &event,
+            "--role",
+            "stall",
+            "--starts",
+            "09:00",
+            "--ends",
+            "10:00",
+            "--capacity",
+            "2",
+        ],
+    );
+    // Stored as UTC: 08:30 in Seoul is 23:30 the day before.
+    let device = DeviceHome::open(home).expect("device directory");
+    let stored: clubsync_core::event::Event = device
+        .load(&event.parse().expect("an id"))
+        .expect("the event");
+    let shift = &stored.shifts().expect("shifts")[0];
+    assert_eq!(shift.starts_at.to_string(), "2026-03-14T00:00:00Z");
+    let show = ok(home, &["event", "list", &event]);
+    assert!(
+        show.contains("From 2026-03-14 08:30 to 2026-03-14 10:30 (Asia/Seoul)"),
+        "{show}"
+    );
+    assert!(
+        show.contains("Shift 1: stall from 2026-03-14 09:00 to 2026-03-14 10:00"),
+        "{show}"
+    );
+    assert!(ok(home, &["event", "list"]).contains("2026-03-14 08:30"));
 }

@@ -71,9 +71,13 @@ impl Report {
         self != Self::Totals
     }
 
-    /// True when it needs the club document (for members' names).
+    /// True when it needs the club document (for members' names, or for its time zone: the
+    /// dates of a report are on the club's clock).
     pub fn needs_club(self) -> bool {
-        matches!(self, Self::TinCountSheet | Self::Totals)
+        matches!(
+            self,
+            Self::TinCountSheet | Self::Totals | Self::PetitionDelivery | Self::Sponsorship
+        )
     }
 }
 
@@ -156,11 +160,13 @@ pub fn write(
             title
         }
         Report::PetitionDelivery => {
-            PetitionDelivery::build(&typed::<Petition>(0, one()?)?)?.write_csv(&mut csv)?;
+            let zone = club()?.time_zone();
+            PetitionDelivery::build(&typed::<Petition>(0, one()?)?, &zone)?.write_csv(&mut csv)?;
             None
         }
         Report::Sponsorship => {
-            let sheet = SponsorshipSheet::build(&typed::<SponsoredActivity>(0, one()?)?)?;
+            let zone = club()?.time_zone();
+            let sheet = SponsorshipSheet::build(&typed::<SponsoredActivity>(0, one()?)?, &zone)?;
             sheet.write_csv(&mut csv)?;
             Some(sheet.title)
         }

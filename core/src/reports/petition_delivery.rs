@@ -6,6 +6,7 @@ use std::io::Write;
 
 use super::{ReportError, write_rows};
 use crate::petition::Petition;
+use crate::time_zone::ClubTimeZone;
 
 /// One signature as delivered to the target.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -32,15 +33,15 @@ pub struct PetitionDelivery {
 }
 
 impl PetitionDelivery {
-    /// Builds the delivery list.
-    pub fn build(petition: &Petition) -> Result<Self, ReportError> {
+    /// Builds the delivery list, with each signature's date on the club's clock.
+    pub fn build(petition: &Petition, zone: &ClubTimeZone) -> Result<Self, ReportError> {
         let rows: Vec<DeliveryRow> = petition
             .signatures()?
             .into_iter()
             .map(|s| DeliveryRow {
                 name: s.name,
                 postcode_or_town: s.postcode.or(s.town).unwrap_or_default(),
-                date: s.at.date(),
+                date: zone.date(s.at),
             })
             .collect();
         Ok(Self {

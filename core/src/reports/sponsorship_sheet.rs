@@ -6,6 +6,7 @@ use std::io::Write;
 use super::{ReportError, write_rows};
 use crate::money::Money;
 use crate::sponsorship::SponsoredActivity;
+use crate::time_zone::ClubTimeZone;
 
 /// One sponsor's line.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -42,8 +43,8 @@ pub struct SponsorshipSheet {
 }
 
 impl SponsorshipSheet {
-    /// Builds the sheet.
-    pub fn build(activity: &SponsoredActivity) -> Result<Self, ReportError> {
+    /// Builds the sheet, with payment dates on the club's clock.
+    pub fn build(activity: &SponsoredActivity, zone: &ClubTimeZone) -> Result<Self, ReportError> {
         let currency = activity.currency()?;
         let pledges = activity.pledges()?;
         let sum = |f: fn(&crate::sponsorship::Pledge) -> i64| {
@@ -62,7 +63,7 @@ impl SponsorshipSheet {
                     postcode: p.pledge.postcode.clone().unwrap_or_default(),
                     pledged: p.pledged,
                     paid: p.paid,
-                    date_paid: p.last_paid_at.map(|t| t.date()),
+                    date_paid: p.last_paid_at.map(|t| zone.date(t)),
                     gift_aid: p.pledge.gift_aid,
                 })
                 .collect(),

@@ -182,10 +182,26 @@ fn init_club_invite_devices_revoke_backup() {
 
 #[test]
 fn bad_club_profiles_are_refused_with_the_flag_named() {
-    let err = club_profile("X", "GBR", "GBP", ClubTypeArg::Community).expect_err("bad country");
+    let err =
+        club_profile("X", "GBR", "GBP", ClubTypeArg::Community, None).expect_err("bad country");
     assert!(err.to_string().contains("--country"), "{err}");
-    let err = club_profile("X", "GB", "POUNDS", ClubTypeArg::Community).expect_err("bad currency");
+    let err =
+        club_profile("X", "GB", "POUNDS", ClubTypeArg::Community, None).expect_err("bad currency");
     assert!(err.to_string().contains("--currency"), "{err}");
-    let err = club_profile(" ", "GB", "GBP", ClubTypeArg::Community).expect_err("no name");
+    let err = club_profile(" ", "GB", "GBP", ClubTypeArg::Community, None).expect_err("no name");
     assert!(err.to_string().contains("club name"), "{err}");
+    let err = club_profile("X", "KR", "KRW", ClubTypeArg::Community, Some("Seoul"))
+        .expect_err("bad time zone");
+    assert!(err.to_string().contains("--time-zone"), "{err}");
+}
+
+#[test]
+fn a_club_takes_its_countrys_time_zone_unless_one_is_given() {
+    let seoul = club_profile("X", "kr", "KRW", ClubTypeArg::Community, None).expect("a profile");
+    assert_eq!(seoul.time_zone, "Asia/Seoul");
+    let busan =
+        club_profile("X", "KR", "KRW", ClubTypeArg::School, Some("Asia/Seoul")).expect("a profile");
+    assert_eq!(busan.time_zone, "Asia/Seoul");
+    let nowhere = club_profile("X", "ZZ", "GBP", ClubTypeArg::Community, None).expect("a profile");
+    assert_eq!(nowhere.time_zone, "UTC");
 }

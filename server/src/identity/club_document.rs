@@ -34,6 +34,7 @@ mod tests {
             name: "Leeds".into(),
             club_type: ClubType::Community,
             country: "GB".into(),
+            time_zone: "Europe/London".into(),
             currency: Currency::new("GBP").expect("a currency"),
         };
         let (_, bytes) = new_club_document(&profile, 1_795_600_000_000).expect("created");

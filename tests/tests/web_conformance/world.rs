@@ -76,6 +76,7 @@ impl World {
             name: "Leeds Community".into(),
             club_type: ClubType::Community,
             country: "GB".into(),
+            time_zone: "Europe/London".into(),
             currency: Currency::new("GBP").expect("GBP"),
         };
         let mut club = Club::create(None, &profile, T0).expect("club");

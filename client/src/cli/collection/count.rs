@@ -115,7 +115,7 @@ pub(super) fn close(context: &Context, args: CloseArgs) -> anyhow::Result<()> {
                 let returns = collection.returns()?;
                 let when = returns
                     .first()
-                    .map(|r| format!(" on {}", r.at))
+                    .map(|r| format!(" on {}", home.time_zone(&membership).date_time(r.at)))
                     .unwrap_or_default();
                 writeln!(
                     context.out(),

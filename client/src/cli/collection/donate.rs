@@ -34,7 +34,7 @@ pub(super) fn donate(context: &Context, args: DonateArgs) -> anyhow::Result<()> 
         device: membership.device_id.clone(),
         note: args.note.filter(|n| !n.trim().is_empty()),
     };
-    after_return_note(&collection)?;
+    after_return_note(&collection, &home.time_zone(&membership))?;
     let saved = home.write_to(&id, collection, |c: &mut StreetCollection| {
         Ok(c.record_donation(&donation)?)
     })?;
@@ -56,7 +56,7 @@ pub(super) fn import(context: &Context, args: ImportArgs) -> anyhow::Result<()> 
     if rows.is_empty() {
         bail!("{file} has a header but no rows: nothing to record");
     }
-    after_return_note(&collection)?;
+    after_return_note(&collection, &home.time_zone(&membership))?;
     let at = now();
     let total: i64 = rows.iter().map(|r| r.amount.minor).sum();
     let count = rows.len();

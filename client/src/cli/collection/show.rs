@@ -3,6 +3,7 @@
 
 use super::*;
 use clubsync_core::flags::Flag;
+use clubsync_core::time_zone::ClubTimeZone;
 
 /// A stage as people say it: "return submitted".
 pub(super) fn stage_name(stage: Stage) -> String {
@@ -10,12 +11,15 @@ pub(super) fn stage_name(stage: Stage) -> String {
 }
 
 /// A note when records made now come after the submitted return (they stay out of its figures).
-pub(super) fn after_return_note(collection: &StreetCollection) -> anyhow::Result<()> {
+pub(super) fn after_return_note(
+    collection: &StreetCollection,
+    zone: &ClubTimeZone,
+) -> anyhow::Result<()> {
     if let Some(first) = collection.returns()?.first() {
         eprintln!(
             "note: the return of this collection was submitted on {}: what is recorded now is a \
              post-close adjustment, kept apart from the submitted figures",
-            first.at
+            zone.date_time(first.at)
         );
     }
     Ok(())
@@ -80,6 +84,9 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     let id = pick::document(&home, &membership, KIND, query)?;
     let collection: StreetCollection = home.load(&id)?;
     let club = pick::club_if_synced(&home, &membership);
+    let zone = club
+        .as_ref()
+        .map_or_else(ClubTimeZone::utc, |c| c.time_zone());
     let club = club.as_ref();
     let currency = collection.currency()?;
     let name = |m: MemberId| pick::member_name(club, m);
@@ -123,7 +130,11 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
             let (with, seal, since) = match latest {
                 None => ("(not issued)".to_owned(), String::new(), String::new()),
                 Some(c) => match &c.returned {
-                    None => (name(c.collector), c.seal.clone(), c.issued_at.to_string()),
+                    None => (
+                        name(c.collector),
+                        c.seal.clone(),
+                        zone.date_time(c.issued_at),
+                    ),
                     Some(r) => {
                         let counted = counts.iter().any(|k| k.custody == c.id && k.active);
                         let state = match (counted, r.seal_intact) {
@@ -131,7 +142,7 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
                             (false, true) => "returned, to count",
                             (false, false) => "returned, SEAL BROKEN",
                         };
-                        (state.to_owned(), c.seal.clone(), r.at.to_string())
+                        (state.to_owned(), c.seal.clone(), zone.date_time(r.at))
                     }
                 },
             };
@@ -154,7 +165,7 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         writeln!(context.out())?;
         writeln!(context.out(), "Counts:")?;
         for c in &counts {
-            writeln!(context.out(), "  {}", describe_count(c, &name))?;
+            writeln!(context.out(), "  {}", describe_count(c, &name, &zone))?;
         }
     }
 
@@ -216,7 +227,11 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(super) fn describe_count(c: &Count, name: &impl Fn(MemberId) -> String) -> String {
+pub(super) fn describe_count(
+    c: &Count,
+    name: &impl Fn(MemberId) -> String,
+    zone: &ClubTimeZone,
+) -> String {
     let status = match c.status {
         CountStatus::Draft => "not signed",
         CountStatus::SignedByOne => "signed by one counter",
@@ -229,7 +244,7 @@ pub(super) fn describe_count(c: &Count, name: &impl Fn(MemberId) -> String) -> S
         name(c.counter1),
         name(c.counter2),
         crate::cli::terminal_text::safe(&c.place),
-        c.at
+        zone.date_time(c.at)
     );
     if !c.active {
         text.push_str(" (superseded)");
