@@ -223,16 +223,19 @@ export async function checkpoint(name, data = {}, limitMs = 120_000) {
 // ---------------------------------------------------------------------------------------------
 // A phone: one browser context (fresh storage, its own service worker and IndexedDB)
 
-/** Opens a phone of `name` (a fresh context at 360 x 740) on `url`. */
-export async function phone(browser, name) {
+/**
+ * Opens a phone of `name` (a fresh context at 360 x 740), set to English in London unless
+ * `locale` and `timezoneId` say otherwise.
+ */
+export async function phone(browser, name, { locale = "en-GB", timezoneId = "Europe/London" } = {}) {
   const context = await browser.newContext({
     viewport: { width: 360, height: 740 },
     deviceScaleFactor: 1,
     isMobile: true,
     hasTouch: true,
     serviceWorkers: "allow",
-    locale: "en-GB",
-    timezoneId: "Europe/London",
+    locale,
+    timezoneId,
   })
   context.setDefaultTimeout(WAIT_MS)
   context.setDefaultNavigationTimeout(WAIT_MS)

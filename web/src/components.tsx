@@ -2,9 +2,21 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react"
 
 /** A labelled form field: the label wraps the input so the whole row is a touch target. */
-export function Field({ label, hint, children, hidden }: { label: string; hint?: string; children: ReactNode; hidden?: boolean }) {
+export function Field({
+  label,
+  hint,
+  children,
+  hidden,
+  className,
+}: {
+  label: string
+  hint?: string
+  children: ReactNode
+  hidden?: boolean
+  className?: string
+}) {
   return (
-    <label className="field" hidden={hidden}>
+    <label className={className ? `field ${className}` : "field"} hidden={hidden}>
       <span className="label">{label}</span>
       {children}
       {hint ? <span className="hint">{hint}</span> : null}

@@ -17,6 +17,8 @@
 //!    what was refused, and the server ends with every valid donation.
 //! 5. A phone swaps its device token when the server says (the old one is refused after), and a
 //!    phone that joins a second club does not list the first club's documents.
+//! 6. A phone in Korean, on a clock far from the club's, shows every main screen in Korean and
+//!    every time on the club's clock, and keeps the language chosen on home.
 //!
 //! The runs save the screenshots of `docs/screens/` (each screen at 360 px wide). Needs
 //! `/usr/bin/chromium`, `tests/web/node_modules` and the built app `web/dist` (`./run-tests`
@@ -40,6 +42,7 @@ use serde_json::{Value, json};
 mod offline_collector;
 mod refused_change;
 mod shared_records;
+mod korean;
 mod token_swap;
 
 /// The longest one `clubsync` command may take.

@@ -140,7 +140,7 @@ export function HomeScreen() {
 export function LanguageChoice() {
   const { t, language, setLanguage } = useLocale()
   return (
-    <Field label={t.language}>
+    <Field label={t.language} className="language">
       <select data-testid="language-select" value={language} onChange={e => setLanguage(e.target.value as Language)}>
         {Object.entries(LANGUAGES).map(([code, words]) => (
           <option key={code} value={code} lang={code}>
