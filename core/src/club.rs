@@ -228,6 +228,32 @@ impl Club {
         document::write(&mut self.doc, at, |tx| record.put_into(tx, &obj))
     }
 
+    /// Records that a member left the club at `at` (written once: a later call keeps the
+    /// first time). The member stays in the document, so the records they made still name them.
+    pub fn mark_left(&mut self, id: MemberId, at: Timestamp) -> Result<(), RecordError> {
+        let member = MapReader::root(&self.doc)
+            .map("members")?
+            .opt_map(&id.key())?
+            .ok_or(RecordError::UnknownMember(id))?;
+        if member.opt_time("left_at")?.is_some() {
+            return Ok(());
+        }
+        let obj = member.obj().clone();
+        let record = Record::new().with("left_at", at);
+        document::write(&mut self.doc, at, |tx| record.put_into(tx, &obj))
+    }
+
+    /// When a member left the club, if they did.
+    pub fn left_at(&self, id: MemberId) -> Result<Option<Timestamp>, SchemaError> {
+        match MapReader::root(&self.doc)
+            .map("members")?
+            .opt_map(&id.key())?
+        {
+            Some(m) => m.opt_time("left_at"),
+            None => Ok(None),
+        }
+    }
+
     /// The member with this id, if there is one.
     pub fn member(&self, id: MemberId) -> Result<Option<Member>, SchemaError> {
         let members = MapReader::root(&self.doc).map("members")?;

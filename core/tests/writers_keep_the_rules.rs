@@ -245,4 +245,20 @@ fn sponsorship_stock_and_club_writers_keep_the_rules() {
         )
         .expect("indexed");
     });
+    checked(&mut w.club, &by, "the club's time zone", |c| {
+        c.set_time_zone("Asia/Seoul", at(8)).expect("set");
+    });
+    checked(&mut w.club, &by, "a member who leaves", |c| {
+        c.mark_left(ben, at(9)).expect("left");
+    });
+    // Leaving again keeps the first time, and writes nothing.
+    let heads = w.club.automerge().get_heads();
+    w.club.mark_left(ben, at(10)).expect("left again");
+    assert_eq!(w.club.automerge().get_heads(), heads);
+    assert_eq!(w.club.left_at(ben).expect("read"), Some(at(9)));
+    assert_eq!(w.club.time_zone().name(), "Asia/Seoul");
+    assert!(matches!(
+        w.club.set_time_zone("Moon/Base", at(11)),
+        Err(clubsync_core::error::RecordError::UnknownTimeZone(_))
+    ));
 }

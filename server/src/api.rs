@@ -103,6 +103,7 @@ impl From<IdentityError> for ApiError {
             IdentityError::InviteUsedCannotWithdraw { .. } => {
                 (StatusCode::CONFLICT, ErrorCode::InviteUsed)
             }
+            IdentityError::MemberLeft(_) => (StatusCode::CONFLICT, ErrorCode::MemberLeft),
             IdentityError::UnknownClub(_)
             | IdentityError::UnknownMember(_)
             | IdentityError::UnknownDevice(_)

@@ -49,6 +49,12 @@ pub enum ErrorCode {
     BadRole,
     /// Not a lifetime the server accepts.
     BadTtl,
+    /// Not a time zone of the tz database.
+    BadTimeZone,
+    /// The change would leave the club without a coordinator.
+    LastCoordinator,
+    /// The member has left the club: nothing of theirs changes any more.
+    MemberLeft,
     /// The path exists, the method does not.
     MethodNotAllowed,
     /// The report needs a document the request did not name.
@@ -96,6 +102,9 @@ impl ErrorCode {
             Self::BadQuery => "bad_query",
             Self::BadRole => "bad_role",
             Self::BadTtl => "bad_ttl",
+            Self::BadTimeZone => "bad_time_zone",
+            Self::LastCoordinator => "last_coordinator",
+            Self::MemberLeft => "member_left",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::MissingDocument => "missing_document",
             Self::NotStoredYet => "not_stored_yet",

@@ -77,7 +77,7 @@ const CLUB: Shape = Shape {
             name: "members",
             entries: Entries::Records {
                 lww: &["display_name", "contact", "role", "age16plus"],
-                once: &[],
+                once: &["left_at"],
                 add_only: &[],
             },
         },

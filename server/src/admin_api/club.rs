@@ -4,13 +4,18 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
 use clubsync_core::club::Club;
 use clubsync_core::document::TypedDocument;
-use serde::Serialize;
+use clubsync_core::time_zone::ClubTimeZone;
+use serde::{Deserialize, Serialize};
 
 use super::auth::Coordinator;
 use super::{blocking, load_stored};
-use crate::api::ApiError;
+use crate::api::{ApiError, ErrorCode};
+use crate::documents::{ClubEdit, DocCommand};
+use crate::identity::MemberInfo;
 use crate::state::AppState;
 use clubsync_core::reports::catalog::Report;
 
@@ -33,6 +38,8 @@ struct ProfileView {
     club_type: String,
     country: String,
     currency: String,
+    /// The club's clock (a tz database name).
+    time_zone: String,
 }
 
 #[derive(Serialize)]
@@ -62,6 +69,7 @@ pub(super) async fn info(
                 club_type: p.club_type.to_string(),
                 country: p.country,
                 currency: p.currency.code().to_owned(),
+                time_zone: p.time_zone,
             }),
             Err(e) => {
                 tracing::warn!(club = %info.id, %e, "the club document cannot be read");
@@ -85,6 +93,63 @@ pub(super) async fn info(
     }))
 }
 
+/// `PATCH /api/club` body: the club settings a coordinator changes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ClubChange {
+    /// The club's clock, a tz database name (`Asia/Seoul`).
+    time_zone: Option<String>,
+}
+
+/// `PATCH /api/club` answer.
+#[derive(Serialize)]
+pub(super) struct ClubChanged {
+    time_zone: Option<String>,
+}
+
+pub(super) async fn update(
+    Coordinator(me): Coordinator,
+    State(state): State<AppState>,
+    body: Result<Json<ClubChange>, JsonRejection>,
+) -> Result<Json<ClubChanged>, ApiError> {
+    let Json(change) = body.map_err(|e| {
+        ApiError::new(
+            e.status(),
+            ErrorCode::BadBody,
+            format!(
+                "{}. Send JSON like {{\"time_zone\": \"Asia/Seoul\"}}",
+                e.body_text()
+            ),
+        )
+    })?;
+    let zone = change
+        .time_zone
+        .as_deref()
+        .map(|name| {
+            ClubTimeZone::named(name).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::BadTimeZone,
+                    e.to_string(),
+                )
+            })
+        })
+        .transpose()?;
+    let identity = state.identity.clone();
+    let club = me.club;
+    let club_document = blocking(move || Ok(identity.club_document(club)?)).await?;
+    if let Some(zone) = &zone {
+        state.hub.send(
+            club_document,
+            DocCommand::EditClub(ClubEdit::SetTimeZone(zone.name().to_owned())),
+        );
+        tracing::info!(club = %club, by = %me.id, zone = zone.name(), "a coordinator set the club's time zone");
+    }
+    Ok(Json(ClubChanged {
+        time_zone: zone.map(|z| z.name().to_owned()),
+    }))
+}
+
 /// One member in `GET /api/club/members`.
 #[derive(Serialize)]
 pub(super) struct MemberView {
@@ -94,8 +159,24 @@ pub(super) struct MemberView {
     /// Whether the member is 16 or over (under-16s never handle money).
     age16plus: bool,
     created_at: String,
+    /// When they left the club; `None` for a member.
+    left_at: Option<String>,
     /// Devices not revoked.
     active_devices: usize,
+}
+
+impl MemberView {
+    pub(super) fn new(m: MemberInfo, active_devices: usize) -> Self {
+        Self {
+            id: m.id.to_string(),
+            active_devices,
+            display_name: m.display_name,
+            role: m.role.to_string(),
+            age16plus: m.age16plus,
+            created_at: m.created_at.to_string(),
+            left_at: m.left_at.map(|t| t.to_string()),
+        }
+    }
 }
 
 pub(super) async fn members(
@@ -117,13 +198,9 @@ pub(super) async fn members(
     Ok(Json(
         members
             .into_iter()
-            .map(|m| MemberView {
-                id: m.id.to_string(),
-                active_devices: active.get(&m.id).copied().unwrap_or(0),
-                display_name: m.display_name,
-                role: m.role.to_string(),
-                age16plus: m.age16plus,
-                created_at: m.created_at.to_string(),
+            .map(|m| {
+                let active = active.get(&m.id).copied().unwrap_or(0);
+                MemberView::new(m, active)
             })
             .collect(),
     ))

@@ -7,6 +7,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use clubsync_core::club::Role;
+use clubsync_core::ids::MemberId;
 use serde::{Deserialize, Serialize};
 
 use super::auth::Coordinator;
@@ -81,14 +82,20 @@ pub(super) async fn list(
     ))
 }
 
-/// `POST /api/club/invites` body.
+/// `POST /api/club/invites` body: a new member (`role` and `name`), or another device for an
+/// existing member (`member_id`, who keeps their role).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewInvite {
-    /// `coordinator`, `volunteer` or `observer`.
-    role: String,
-    /// The new member's name, as the club will see it.
-    name: String,
+    /// `coordinator`, `volunteer` or `observer` (not with `member_id`).
+    #[serde(default)]
+    role: Option<String>,
+    /// The new member's name, as the club will see it (not with `member_id`).
+    #[serde(default)]
+    name: Option<String>,
+    /// An existing member, for another device of theirs (a coordinator's laptop).
+    #[serde(default)]
+    member_id: Option<String>,
     /// How many hours the code stays valid (1 hour to 90 days); 72 when absent.
     ttl_hours: Option<u64>,
     /// True for a member under 16, who never handles money (tins, counts); false when absent.
@@ -105,6 +112,8 @@ pub(super) struct CreatedInvite {
     role: String,
     name: String,
     under_16: bool,
+    /// The existing member a device invite is for.
+    member_id: Option<String>,
     expires_at: String,
 }
 
@@ -124,16 +133,6 @@ pub(super) async fn create(
             ),
         )
     })?;
-    let role: Role = new.role.trim().parse().map_err(|()| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::BadRole,
-            format!(
-                "{:?} is not a role: use \"coordinator\", \"volunteer\" or \"observer\"",
-                new.role
-            ),
-        )
-    })?;
     let hours = new.ttl_hours.unwrap_or(DEFAULT_TTL_HOURS);
     if hours == 0 {
         return Err(ApiError::new(
@@ -145,7 +144,54 @@ pub(super) async fn create(
     let ttl = Duration::from_secs(hours.saturating_mul(3600));
     let identity = state.identity.clone();
     let now = now_ms();
-    let name = new.name;
+    if let Some(member) = new.member_id {
+        if new.role.is_some() || new.name.is_some() || new.under_16 {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::BadBody,
+                "an invite for another device of a member takes member_id (and ttl_hours) \
+                 alone: the member keeps their name, role and age",
+            ));
+        }
+        let id: MemberId = parse_id("member", &member)?;
+        let club = me.club;
+        let (code, info) = blocking(move || {
+            let info = identity
+                .member(id)?
+                .filter(|m| m.club == club)
+                .ok_or_else(|| not_in_club("member", &member))?;
+            Ok((identity.create_device_invite(id, ttl, now)?, info))
+        })
+        .await?;
+        tracing::info!(invite = %code.id, by = %me.id, member = %id, "a coordinator made an invite for another device");
+        return Ok((
+            StatusCode::CREATED,
+            Json(CreatedInvite {
+                id: code.id.to_string(),
+                code: code.as_str().to_owned(),
+                role: code.role.to_string(),
+                name: info.display_name,
+                under_16: !info.age16plus,
+                member_id: Some(id.to_string()),
+                expires_at: code.expires_at.to_string(),
+            }),
+        ));
+    }
+    let (Some(role), Some(name)) = (new.role, new.name) else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::BadBody,
+            "an invite takes a role and a name for a new member, or member_id for another \
+             device of an existing member",
+        ));
+    };
+    let role: Role = role.trim().parse().map_err(|()| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::BadRole,
+            format!("{role:?} is not a role: use \"coordinator\", \"volunteer\" or \"observer\""),
+        )
+    })?;
     let shown = name.trim().to_owned();
     let under_16 = new.under_16;
     let code = blocking(move || {
@@ -169,6 +215,7 @@ pub(super) async fn create(
             role: code.role.to_string(),
             name: shown,
             under_16,
+            member_id: None,
             expires_at: code.expires_at.to_string(),
         }),
     ))

@@ -10,7 +10,10 @@
 //! | method | path | answer |
 //! |---|---|---|
 //! | GET | `/api/club` | the club, its profile, and who is asking |
-//! | GET | `/api/club/members` | members with their roles |
+//! | PATCH | `/api/club` | `{time_zone}` -> the club's clock set (a tz database name) |
+//! | GET | `/api/club/members` | members with their roles (former ones with `left_at`) |
+//! | PATCH | `/api/club/members/{id}` | `{role?, age16plus?}` -> the member as now |
+//! | POST | `/api/club/members/{id}/leave` | revokes their devices, keeps them as former |
 //! | GET | `/api/club/devices` | devices, last seen, revoked, open connections |
 //! | POST | `/api/club/devices/{id}/revoke` | revokes and disconnects a device |
 //! | GET | `/api/club/invites` | invites and their status (never their codes) |
@@ -39,12 +42,13 @@ pub mod auth;
 mod club;
 mod devices;
 mod invites;
+mod members;
 mod reports;
 
 use automerge::Automerge;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use clubsync_protocol::DocumentId;
 
 use crate::api::{ApiError, ErrorCode};
@@ -53,8 +57,10 @@ use crate::state::AppState;
 /// The admin API's routes, nested under `/api/club`; merge into the server's router.
 pub fn router() -> Router<AppState> {
     let club = Router::new()
-        .route("/", get(club::info))
+        .route("/", get(club::info).patch(club::update))
         .route("/members", get(club::members))
+        .route("/members/{id}", patch(members::update))
+        .route("/members/{id}/leave", post(members::leave))
         .route("/documents", get(club::documents))
         .route("/documents/{id}/audit", get(audit::trail))
         .route("/devices", get(devices::list))

@@ -59,6 +59,24 @@ pub fn write(
         let result = match &edit {
             ClubEdit::Index { id, kind, title } => club.register_document(*id, *kind, title, at),
             ClubEdit::AddMember(member) => club.add_member(member, at),
+            ClubEdit::UpdateMember {
+                id,
+                role,
+                age16plus,
+            } => match club.member(*id) {
+                Ok(Some(m)) if m.role == *role && m.age16plus == *age16plus => continue,
+                _ => club.update_member(*id, *role, *age16plus, at),
+            },
+            ClubEdit::MemberLeft { id, at: left } => match club.left_at(*id) {
+                Ok(Some(_)) => continue,
+                _ => club.mark_left(*id, *left),
+            },
+            ClubEdit::SetTimeZone(zone) => {
+                if club.time_zone().name() == zone.as_str() {
+                    continue;
+                }
+                club.set_time_zone(zone, at)
+            }
         };
         match result {
             Ok(()) => written.push(edit),

@@ -1,8 +1,10 @@
 //! What connections and the server ask of a loaded document.
 
 use automerge::sync;
-use clubsync_core::club::Member;
+use clubsync_core::club::{Member, Role};
 use clubsync_core::document::DocumentKind;
+use clubsync_core::ids::MemberId;
+use clubsync_core::timestamp::Timestamp;
 use clubsync_protocol::message::Ephemeral;
 use clubsync_protocol::{DocumentId, Permission};
 
@@ -58,6 +60,25 @@ pub enum ClubEdit {
     /// Add a member of the club, as the identity database has them. Sent once an invite's
     /// redemption is committed.
     AddMember(Member),
+    /// A coordinator changed a member's role or 16-or-over (as the identity database has it
+    /// now). Writing what the document holds already writes nothing.
+    UpdateMember {
+        /// The member.
+        id: MemberId,
+        /// Their role now.
+        role: Role,
+        /// Whether they are 16 or over now.
+        age16plus: bool,
+    },
+    /// The member left the club at `at` (their devices are revoked).
+    MemberLeft {
+        /// The member.
+        id: MemberId,
+        /// When.
+        at: Timestamp,
+    },
+    /// A coordinator set the club's time zone (a tz database name).
+    SetTimeZone(String),
 }
 
 impl std::fmt::Display for ClubEdit {
@@ -65,6 +86,9 @@ impl std::fmt::Display for ClubEdit {
         match self {
             Self::Index { id, .. } => write!(f, "index entry for document {id}"),
             Self::AddMember(member) => write!(f, "member {}", member.id),
+            Self::UpdateMember { id, .. } => write!(f, "role and age of member {id}"),
+            Self::MemberLeft { id, .. } => write!(f, "departure of member {id}"),
+            Self::SetTimeZone(zone) => write!(f, "time zone {zone}"),
         }
     }
 }

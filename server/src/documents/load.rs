@@ -88,7 +88,8 @@ async fn missing_edits(
     edits
 }
 
-/// The members of `club` in the identity database that its club document `doc` lacks.
+/// What the club document `doc` of `club` lacks or says differently of the members in the
+/// identity database (the authority): members to add, roles and ages to write, departures.
 async fn missing_members(
     doc: &Automerge,
     club: ClubId,
@@ -100,14 +101,27 @@ async fn missing_members(
     let mut missing = Vec::new();
     for member in members {
         // A member the document holds in a shape it cannot read is left to its writers.
-        if let Ok(None) = document.member(member.id) {
-            missing.push(ClubEdit::AddMember(Member {
+        match document.member(member.id) {
+            Ok(None) => missing.push(ClubEdit::AddMember(Member {
                 id: member.id,
                 display_name: member.display_name,
                 contact: None,
                 role: member.role,
                 age16plus: member.age16plus,
-            }));
+            })),
+            Ok(Some(held)) if held.role != member.role || held.age16plus != member.age16plus => {
+                missing.push(ClubEdit::UpdateMember {
+                    id: member.id,
+                    role: member.role,
+                    age16plus: member.age16plus,
+                });
+            }
+            _ => {}
+        }
+        if let Some(at) = member.left_at
+            && matches!(document.left_at(member.id), Ok(None))
+        {
+            missing.push(ClubEdit::MemberLeft { id: member.id, at });
         }
     }
     Ok(missing)

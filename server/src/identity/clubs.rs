@@ -39,6 +39,8 @@ pub struct MemberInfo {
     pub age16plus: bool,
     /// When the member's first invite was redeemed.
     pub created_at: Timestamp,
+    /// When the member left the club (their devices revoked); `None` while a member.
+    pub left_at: Option<Timestamp>,
 }
 
 const CLUB_COLUMNS: &str = "id, name, club_document, created_at";
@@ -85,9 +87,9 @@ pub(super) fn member_by_id(
     .transpose()
 }
 
-const MEMBER_COLUMNS: &str = "id, club, display_name, role, age16plus, created_at";
+const MEMBER_COLUMNS: &str = "id, club, display_name, role, age16plus, created_at, left_at";
 
-type MemberRow = (String, ClubId, String, String, bool, i64);
+type MemberRow = (String, ClubId, String, String, bool, i64, Option<i64>);
 
 fn member_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
     Ok((
@@ -97,11 +99,12 @@ fn member_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
         row.get(3)?,
         row.get(4)?,
         row.get(5)?,
+        row.get(6)?,
     ))
 }
 
 fn member_info(
-    (id, club, display_name, role, age16plus, created_at): MemberRow,
+    (id, club, display_name, role, age16plus, created_at, left_at): MemberRow,
 ) -> Result<MemberInfo, IdentityError> {
     Ok(MemberInfo {
         id: columns::member(id)?,
@@ -110,6 +113,7 @@ fn member_info(
         role: columns::role(role)?,
         age16plus,
         created_at: Timestamp::from_millis(created_at),
+        left_at: columns::time(left_at),
     })
 }
 

@@ -111,6 +111,9 @@ pub enum IdentityError {
     /// No member has this id.
     #[error("no member {0} on this server")]
     UnknownMember(MemberId),
+    /// The member left the club: they are kept in its history, and nothing of theirs changes.
+    #[error("{0} has left the club: a former member gets no role, device or invite")]
+    MemberLeft(String),
     /// No device has this id.
     #[error("no device {0} on this server. `clubsync-server devices CLUB` lists a club's devices")]
     UnknownDevice(DeviceId),

@@ -146,6 +146,9 @@ impl IdentityStore {
         let id = InviteId::random();
         let info = self.write(|tx| {
             let info = member_by_id(tx, member)?.ok_or(IdentityError::UnknownMember(member))?;
+            if info.left_at.is_some() {
+                return Err(IdentityError::MemberLeft(info.display_name));
+            }
             tx.execute(
                 "INSERT INTO invites (id, code_hash, club, role, display_name, member, created_at, expires_at)
                  VALUES (?1, ?2, ?3, NULL, NULL, ?4, ?5, ?6)",

@@ -46,6 +46,7 @@ mod error;
 mod ids;
 mod invite;
 mod invite_code;
+mod members;
 mod names;
 mod registry;
 mod rotation;

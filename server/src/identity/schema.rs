@@ -23,7 +23,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`. Append; never edit one that
 /// has shipped.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// Version 1: clubs, members, devices, invites, and the document registry.
 ///
@@ -121,6 +121,12 @@ ALTER TABLE devices ADD COLUMN next_token_hash BLOB
     CHECK (next_token_hash IS NULL OR length(next_token_hash) = 32);
 CREATE UNIQUE INDEX devices_by_next_token ON devices(next_token_hash)
     WHERE next_token_hash IS NOT NULL;
+";
+
+/// Version 5: when a member left the club (`NULL`: still a member). A former member's devices
+/// are revoked and they are kept, so the records they made still name them.
+const V5: &str = "
+ALTER TABLE members ADD COLUMN left_at INTEGER;
 ";
 
 /// Checks that the file at `path` (opened as `conn`) is empty or a clubsync server database

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 mod access;
 mod audit;
+mod members;
 mod reports;
 
 /// `Authorization` header of a token.

@@ -15,6 +15,7 @@ use clubsync_server::identity::{
 
 mod devices;
 mod invites;
+mod members;
 mod stores;
 
 /// 2026-11-25T09:46:40Z.

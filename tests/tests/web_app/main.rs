@@ -39,10 +39,10 @@ use clubsync_tests::browser::{self, BrowserScript, browser_enabled};
 use common::{ServerProcess, client_bin};
 use serde_json::{Value, json};
 
+mod korean;
 mod offline_collector;
 mod refused_change;
 mod shared_records;
-mod korean;
 mod token_swap;
 
 /// The longest one `clubsync` command may take.
