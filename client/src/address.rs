@@ -95,6 +95,12 @@ impl ServerAddress {
         format!("{}:{}", self.host, self.port)
     }
 
+    /// The link that opens the club's app on a phone with an invite code filled in.
+    pub fn join_link(&self, code: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}/app/#join={code}", self.authority())
+    }
+
     /// The websocket URL of the sync endpoint.
     pub fn sync_url(&self) -> String {
         let scheme = if self.tls { "wss" } else { "ws" };

@@ -26,6 +26,10 @@ pub async fn rotate_if_due(
     membership: &mut Membership,
     now_ms: i64,
 ) -> Result<bool, ClientError> {
+    // A device the server refused for good (revoked) has nothing to swap, and must not dial.
+    if membership.refused.is_some() {
+        return Ok(false);
+    }
     let age = home.token_age(&membership.club_id, membership.joined_at.millis())?;
     if !due(age, now_ms) {
         return Ok(false);

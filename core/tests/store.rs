@@ -296,3 +296,42 @@ fn stored_size_counts_bytes_and_chunks_until_compaction() {
     assert_eq!(after.chunks, 0);
     assert!(after.bytes > 0);
 }
+
+#[test]
+fn erased_documents_leave_nothing_readable_in_the_files() {
+    use automerge::transaction::Transactable;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("device.sqlite");
+    let secret = "Signer Kim Ji-woo, 04524, kim.jiwoo@example.org";
+    let (erased, kept) = (DocumentId::random(), DocumentId::random());
+    let mut store = SqliteStore::open(&path).expect("store opens");
+    for (id, text) in [(erased, secret), (kept, "the other club's notice board")] {
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "note", text).expect("put");
+        store.append_chunk(&id, &doc.save()).expect("stored");
+    }
+    let raw = || {
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(dir.path()).expect("dir") {
+            bytes.extend(std::fs::read(entry.expect("entry").path()).expect("read"));
+        }
+        bytes
+    };
+    let holds = |bytes: &[u8], text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
+    // Automerge compresses columns; a short document keeps its strings as they are.
+    assert!(
+        holds(&raw(), secret),
+        "the test's document is in the files before"
+    );
+    store.erase_documents(&[erased]).expect("erased");
+    assert!(store.load(&erased).expect("read").is_none());
+    assert!(
+        store.load(&kept).expect("read").is_some(),
+        "other documents stay"
+    );
+    drop(store);
+    assert!(
+        !holds(&raw(), secret),
+        "nothing of the erased document stays in the files"
+    );
+}

@@ -41,6 +41,7 @@
 #![deny(missing_docs)]
 
 pub mod client;
+pub mod club_api;
 pub mod codec;
 pub mod doc_sync;
 pub mod error;

@@ -8,8 +8,10 @@ use clubsync_client::{DeviceHome, Membership};
 
 mod audit;
 mod collection;
+mod devices;
 mod event;
 mod join;
+mod members;
 mod parse;
 mod petition;
 mod pick;
@@ -75,6 +77,45 @@ enum Command {
     ///   clubsync audit "High Street" --record donations/0194f1a2-7c3e-7d41-9b6e-2f0c4a1d5e77
     #[command(verbatim_doc_comment)]
     Audit(audit::AuditArgs),
+    /// The club's members; change a role, record "now 16", a member leaves (coordinators;
+    /// asks the server)
+    ///
+    ///   clubsync members
+    ///   clubsync members role "Asha" coordinator
+    ///   clubsync members leave "Ben"
+    #[command(verbatim_doc_comment)]
+    Members {
+        #[command(subcommand)]
+        command: Option<members::MembersCommand>,
+    },
+    /// Invite a new member, or another device of a member: prints the code, the link for a
+    /// phone and a QR code of it (coordinators; asks the server)
+    ///
+    ///   clubsync invite --role volunteer --name "Asha Khan"
+    ///   clubsync invite --role volunteer --name "Jo Park" --under-16
+    ///   clubsync invite --device-for "Kim"          (a laptop for Kim, who keeps her role)
+    #[command(verbatim_doc_comment)]
+    Invite(members::InviteArgs),
+    /// The club's devices, with when each was last seen (coordinators; asks the server)
+    Devices,
+    /// Revoke a device (a lost phone): its connections end at once and it erases the club's
+    /// records the next time it reaches the server (coordinators; asks the server)
+    ///
+    ///   clubsync revoke "Lee's phone"
+    #[command(verbatim_doc_comment)]
+    Revoke {
+        /// The device: part of its name or its member's name, or the start of its id.
+        device: String,
+    },
+    /// Show the club's time zone, or set it (coordinators): every date is on its clock
+    ///
+    ///   clubsync time-zone
+    ///   clubsync time-zone Asia/Seoul
+    #[command(verbatim_doc_comment)]
+    TimeZone {
+        /// A tz database name, such as Asia/Seoul or Europe/London.
+        zone: Option<String>,
+    },
 }
 
 impl Cli {
@@ -99,6 +140,12 @@ impl Cli {
             Command::Event(c) => event::run(&context, c),
             Command::Report(args) => report::run(&context, args),
             Command::Audit(args) => audit::run(&context, args),
+            Command::Members { command: None } => members::list(&context),
+            Command::Members { command: Some(c) } => members::run(&context, c),
+            Command::Invite(args) => members::invite(&context, args),
+            Command::Devices => devices::list(&context),
+            Command::Revoke { device } => devices::revoke(&context, &device),
+            Command::TimeZone { zone } => members::time_zone(&context, zone),
         }
     }
 }

@@ -160,6 +160,15 @@ pub fn datetime(text: &str) -> anyhow::Result<TypedTime> {
     })
 }
 
+/// A time the server wrote (RFC 3339 UTC, `2026-03-14T10:00:00Z`) as `2026-03-14 10:00` on the
+/// club's clock; the text as it came when it does not read as one.
+pub fn on_club_clock(text: &str, zone: &ClubTimeZone) -> String {
+    match datetime(text) {
+        Ok(t) => zone.date_time(t.on(zone)),
+        Err(_) => text.to_owned(),
+    }
+}
+
 /// A time of day as typed (`10:00` or `10:00:30`), in seconds since midnight.
 pub fn time_of_day(text: &str) -> Option<i64> {
     let mut parts = text.split(':');

@@ -183,6 +183,13 @@ async fn sync_club(
                     }
                     say(&shown, text)
                 }
+                SyncEvent::Erased { documents } => say(
+                    &shown,
+                    format!(
+                        "this device was revoked by a coordinator: the club's {documents} \
+                         document(s) were erased from it"
+                    ),
+                ),
                 SyncEvent::Disconnected { reason, retry_in } => say(
                     &shown,
                     format!(

@@ -15,6 +15,11 @@ pub enum SyncEvent {
         /// Which attempt.
         attempt: u32,
     },
+    /// The server said this device was revoked: the club's records were erased from it.
+    Erased {
+        /// How many documents were erased.
+        documents: usize,
+    },
     /// Connected and joined; syncing this many documents.
     Connected {
         /// Documents in the sync.

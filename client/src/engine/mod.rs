@@ -133,6 +133,13 @@ impl SyncEngine {
                 Err(Failure { error, .. }) if error.is_final() => {
                     let reason = error.to_string();
                     self.home.mark_refused(&self.membership.club_id, &reason)?;
+                    if matches!(error, ClientError::Revoked(_)) {
+                        // A revoked device (lost, stolen, its member gone) keeps nothing of the
+                        // club: the coordinator's revocation reaches it here.
+                        let erased = self.home.erase_club(&self.membership.club_id)?;
+                        warn!(club = %self.membership.club_id, erased, "this device was revoked: erased the club's records from it");
+                        self.emit(SyncEvent::Erased { documents: erased });
+                    }
                     return Err(error);
                 }
                 Err(Failure { error, joined }) => {

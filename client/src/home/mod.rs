@@ -24,6 +24,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::address::{ServerAddress, Trust};
 use crate::error::ClientError;
 
+mod erase;
 mod membership;
 mod rebase;
 mod titles;

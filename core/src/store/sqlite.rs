@@ -66,6 +66,33 @@ impl SqliteStore {
         Ok(Self { conn, path })
     }
 
+    /// Erases documents for good: their chunks, snapshot, sync states and audit rows, with
+    /// SQLite's `secure_delete` (the freed pages are overwritten with zeros), then `VACUUM` (no
+    /// free page keeps an older copy) and a checkpoint that empties the write-ahead log, so
+    /// nothing of them stays readable in the files. For a device that was revoked: a lost phone
+    /// must not keep the club's records.
+    pub fn erase_documents(&mut self, ids: &[DocumentId]) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "secure_delete", true)?;
+        let erased = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for id in ids {
+                let key = id.as_bytes().to_vec();
+                for table in ["chunks", "snapshots", "sync_states", "change_audit"] {
+                    tx.execute(&format!("DELETE FROM {table} WHERE doc_id = ?1"), [&key])?;
+                }
+            }
+            tx.commit()?;
+            self.conn.execute_batch("VACUUM")?;
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok::<_, StoreError>(())
+        })();
+        self.conn.pragma_update(None, "secure_delete", false)?;
+        erased
+    }
+
     /// The file this store lives in.
     pub fn path(&self) -> &Path {
         &self.path

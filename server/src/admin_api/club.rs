@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use clubsync_core::club::Club;
 use clubsync_core::document::TypedDocument;
 use clubsync_core::time_zone::ClubTimeZone;
-use serde::{Deserialize, Serialize};
+use clubsync_protocol::club_api::{ClubChange, ClubMember};
+use serde::Serialize;
 
 use super::auth::Coordinator;
 use super::{blocking, load_stored};
@@ -93,15 +94,7 @@ pub(super) async fn info(
     }))
 }
 
-/// `PATCH /api/club` body: the club settings a coordinator changes.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ClubChange {
-    /// The club's clock, a tz database name (`Asia/Seoul`).
-    time_zone: Option<String>,
-}
-
-/// `PATCH /api/club` answer.
+/// `PATCH /api/club` answer: the settings set.
 #[derive(Serialize)]
 pub(super) struct ClubChanged {
     time_zone: Option<String>,
@@ -150,39 +143,23 @@ pub(super) async fn update(
     }))
 }
 
-/// One member in `GET /api/club/members`.
-#[derive(Serialize)]
-pub(super) struct MemberView {
-    id: String,
-    display_name: String,
-    role: String,
-    /// Whether the member is 16 or over (under-16s never handle money).
-    age16plus: bool,
-    created_at: String,
-    /// When they left the club; `None` for a member.
-    left_at: Option<String>,
-    /// Devices not revoked.
-    active_devices: usize,
-}
-
-impl MemberView {
-    pub(super) fn new(m: MemberInfo, active_devices: usize) -> Self {
-        Self {
-            id: m.id.to_string(),
-            active_devices,
-            display_name: m.display_name,
-            role: m.role.to_string(),
-            age16plus: m.age16plus,
-            created_at: m.created_at.to_string(),
-            left_at: m.left_at.map(|t| t.to_string()),
-        }
+/// A member as the API shows them, with their devices not revoked.
+pub(super) fn member_view(m: MemberInfo, active_devices: usize) -> ClubMember {
+    ClubMember {
+        id: m.id.to_string(),
+        active_devices,
+        display_name: m.display_name,
+        role: m.role.to_string(),
+        age16plus: m.age16plus,
+        created_at: m.created_at.to_string(),
+        left_at: m.left_at.map(|t| t.to_string()),
     }
 }
 
 pub(super) async fn members(
     Coordinator(me): Coordinator,
     State(state): State<AppState>,
-) -> Result<Json<Vec<MemberView>>, ApiError> {
+) -> Result<Json<Vec<ClubMember>>, ApiError> {
     let identity = state.identity.clone();
     let (members, devices) = blocking(move || {
         Ok((
@@ -200,7 +177,7 @@ pub(super) async fn members(
             .into_iter()
             .map(|m| {
                 let active = active.get(&m.id).copied().unwrap_or(0);
-                MemberView::new(m, active)
+                member_view(m, active)
             })
             .collect(),
     ))

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use serde::Serialize;
+use clubsync_protocol::club_api::{ClubDevice, DeviceRevoked};
 
 use super::auth::Coordinator;
 use super::{blocking, not_in_club, parse_id};
@@ -12,62 +12,34 @@ use crate::clock::now_ms;
 use crate::identity::{DeviceId, DeviceInfo};
 use crate::state::AppState;
 
-/// One device in `GET /api/club/devices`.
-#[derive(Serialize)]
-pub(super) struct DeviceView {
-    id: String,
-    name: String,
-    member_id: String,
-    member_name: String,
-    role: String,
-    created_at: String,
-    /// When it last authenticated (to the minute), if ever.
-    last_seen_at: Option<String>,
-    revoked: bool,
-    revoked_at: Option<String>,
-    /// Websocket connections open now.
-    open_connections: usize,
-}
-
-impl DeviceView {
-    fn new(info: DeviceInfo, state: &AppState) -> Self {
-        Self {
-            id: info.device.id.to_string(),
-            open_connections: state.live.count(info.device.id),
-            name: info.device.name,
-            member_id: info.device.member.to_string(),
-            member_name: info.member_name,
-            role: info.device.role.to_string(),
-            created_at: info.created_at.to_string(),
-            last_seen_at: info.last_seen_at.map(|t| t.to_string()),
-            revoked: info.revoked_at.is_some(),
-            revoked_at: info.revoked_at.map(|t| t.to_string()),
-        }
+/// A device as the API shows it, with its open connections.
+fn device_view(info: DeviceInfo, state: &AppState) -> ClubDevice {
+    ClubDevice {
+        id: info.device.id.to_string(),
+        open_connections: state.live.count(info.device.id),
+        name: info.device.name,
+        member_id: info.device.member.to_string(),
+        member_name: info.member_name,
+        role: info.device.role.to_string(),
+        created_at: info.created_at.to_string(),
+        last_seen_at: info.last_seen_at.map(|t| t.to_string()),
+        revoked: info.revoked_at.is_some(),
+        revoked_at: info.revoked_at.map(|t| t.to_string()),
     }
 }
 
 pub(super) async fn list(
     Coordinator(me): Coordinator,
     State(state): State<AppState>,
-) -> Result<Json<Vec<DeviceView>>, ApiError> {
+) -> Result<Json<Vec<ClubDevice>>, ApiError> {
     let identity = state.identity.clone();
     let devices = blocking(move || Ok(identity.list_devices(me.club)?)).await?;
     Ok(Json(
         devices
             .into_iter()
-            .map(|d| DeviceView::new(d, &state))
+            .map(|d| device_view(d, &state))
             .collect(),
     ))
-}
-
-/// `POST /api/club/devices/{id}/revoke` answer.
-#[derive(Serialize)]
-pub(super) struct Revoked {
-    device: DeviceView,
-    /// False when the device had been revoked before (the first revocation time stays).
-    newly_revoked: bool,
-    /// How many open connections were closed.
-    closed_connections: usize,
 }
 
 /// Revokes a device of the coordinator's club: recorded in the identity store first (so the
@@ -77,7 +49,7 @@ pub(super) async fn revoke(
     Coordinator(me): Coordinator,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Revoked>, ApiError> {
+) -> Result<Json<DeviceRevoked>, ApiError> {
     let Path(text) =
         path.map_err(|e| ApiError::new(e.status(), ErrorCode::BadPath, e.body_text()))?;
     let id: DeviceId = parse_id("device", &text)?;
@@ -102,8 +74,8 @@ pub(super) async fn revoke(
         closed_connections,
         "a coordinator revoked a device"
     );
-    Ok(Json(Revoked {
-        device: DeviceView::new(info, &state),
+    Ok(Json(DeviceRevoked {
+        device: device_view(info, &state),
         newly_revoked,
         closed_connections,
     }))

@@ -8,7 +8,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use clubsync_core::club::Role;
 use clubsync_core::ids::MemberId;
-use serde::{Deserialize, Serialize};
+use clubsync_protocol::club_api::{CreatedInvite, NewInvite};
+use serde::Serialize;
 
 use super::auth::Coordinator;
 use super::{blocking, not_in_club, parse_id};
@@ -80,41 +81,6 @@ pub(super) async fn list(
             .map(|i| InviteView::new(i, now))
             .collect(),
     ))
-}
-
-/// `POST /api/club/invites` body: a new member (`role` and `name`), or another device for an
-/// existing member (`member_id`, who keeps their role).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct NewInvite {
-    /// `coordinator`, `volunteer` or `observer` (not with `member_id`).
-    #[serde(default)]
-    role: Option<String>,
-    /// The new member's name, as the club will see it (not with `member_id`).
-    #[serde(default)]
-    name: Option<String>,
-    /// An existing member, for another device of theirs (a coordinator's laptop).
-    #[serde(default)]
-    member_id: Option<String>,
-    /// How many hours the code stays valid (1 hour to 90 days); 72 when absent.
-    ttl_hours: Option<u64>,
-    /// True for a member under 16, who never handles money (tins, counts); false when absent.
-    #[serde(default)]
-    under_16: bool,
-}
-
-/// `POST /api/club/invites` answer (201).
-#[derive(Serialize)]
-pub(super) struct CreatedInvite {
-    id: String,
-    /// The one-time code to pass on: shown only this once, it is not kept by the server.
-    code: String,
-    role: String,
-    name: String,
-    under_16: bool,
-    /// The existing member a device invite is for.
-    member_id: Option<String>,
-    expires_at: String,
 }
 
 pub(super) async fn create(

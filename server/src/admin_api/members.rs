@@ -12,10 +12,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use clubsync_core::club::Role;
 use clubsync_core::ids::MemberId;
-use serde::{Deserialize, Serialize};
+use clubsync_protocol::club_api::{ClubMember, MemberChange, MemberDeparture};
 
 use super::auth::Coordinator;
-use super::club::MemberView;
+use super::club::member_view;
 use super::{blocking, not_in_club, parse_id};
 use crate::api::{ApiError, ErrorCode};
 use crate::clock::now_ms;
@@ -25,26 +25,6 @@ use crate::state::AppState;
 
 /// Why a member's connections end when their role changes.
 const ROLE_CHANGED: &str = "your role in the club changed: connect again to sync with it";
-
-/// `PATCH /api/club/members/{id}` body: what changes (absent: unchanged).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct MemberChange {
-    /// `coordinator`, `volunteer` or `observer`.
-    role: Option<String>,
-    /// True once the member is 16 or over.
-    age16plus: Option<bool>,
-}
-
-/// `POST /api/club/members/{id}/leave` answer.
-#[derive(Serialize)]
-pub(super) struct Departure {
-    member: MemberView,
-    /// Devices revoked now.
-    revoked_devices: Vec<String>,
-    /// Their connections ended now.
-    closed_connections: usize,
-}
 
 fn body_error(e: JsonRejection) -> ApiError {
     ApiError::new(
@@ -100,7 +80,7 @@ pub(super) async fn update(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     body: Result<Json<MemberChange>, JsonRejection>,
-) -> Result<Json<MemberView>, ApiError> {
+) -> Result<Json<ClubMember>, ApiError> {
     let Path(text) =
         path.map_err(|e| ApiError::new(e.status(), ErrorCode::BadPath, e.body_text()))?;
     let id: MemberId = parse_id("member", &text)?;
@@ -151,14 +131,14 @@ pub(super) async fn update(
         }
     }
     tracing::info!(member = %id, by = %me.id, role = %after.role, age16plus = after.age16plus, "a coordinator changed a member");
-    Ok(Json(MemberView::new(after, devices.len())))
+    Ok(Json(member_view(after, devices.len())))
 }
 
 pub(super) async fn leave(
     Coordinator(me): Coordinator,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<Departure>, ApiError> {
+) -> Result<Json<MemberDeparture>, ApiError> {
     let Path(text) =
         path.map_err(|e| ApiError::new(e.status(), ErrorCode::BadPath, e.body_text()))?;
     let id: MemberId = parse_id("member", &text)?;
@@ -185,8 +165,8 @@ pub(super) async fn leave(
         .map(|d| state.live.refuse_device(*d, crate::state::REVOKED_REASON))
         .sum();
     tracing::info!(member = %id, by = %me.id, devices = revoked.len(), closed_connections, "a member left the club");
-    Ok(Json(Departure {
-        member: MemberView::new(info, 0),
+    Ok(Json(MemberDeparture {
+        member: member_view(info, 0),
         revoked_devices: revoked.iter().map(ToString::to_string).collect(),
         closed_connections,
     }))

@@ -25,6 +25,7 @@ use common::{ServerProcess, admin, client_bin};
 use rand::{Rng, SeedableRng};
 
 mod club_devices;
+mod coordinators;
 mod faults;
 mod token_swap;
 
