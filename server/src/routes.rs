@@ -32,6 +32,7 @@ pub fn app(state: AppState, web_dir: PathBuf) -> Router {
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
         .route("/api/join", post(api::join))
+        .route("/api/device", get(device_token::now))
         .route("/api/device/token", post(device_token::rotate))
         // A device uploads its whole copy of a document: as large as one sync frame may be.
         .route(

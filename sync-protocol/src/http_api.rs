@@ -190,6 +190,21 @@ pub struct TokenRotation {
     pub rotate_after: i64,
 }
 
+/// `GET /api/device`: what the server says of the asking device now. A device asks when its
+/// connection is refused or cut: a 401 `revoked` answer means it must erase the club's
+/// records; a changed `role` is what it may do from now on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceNow {
+    /// The device's id.
+    pub device_id: String,
+    /// Its member.
+    pub member_id: String,
+    /// Its member's role now.
+    pub role: String,
+    /// Whether its member is 16 or over now.
+    pub age16plus: bool,
+}
+
 /// `GET /api/club/documents/{id}/audit[?record=PATH]`: where each change of a document came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditTrail {

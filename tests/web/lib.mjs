@@ -224,15 +224,15 @@ export async function checkpoint(name, data = {}, limitMs = 120_000) {
 // A phone: one browser context (fresh storage, its own service worker and IndexedDB)
 
 /**
- * Opens a phone of `name` (a fresh context at 360 x 740), set to English in London unless
- * `locale` and `timezoneId` say otherwise.
+ * Opens a phone of `name` (a fresh context at 360 x 740; a laptop's 1280 x 800 with `laptop`),
+ * set to English in London unless `locale` and `timezoneId` say otherwise.
  */
-export async function phone(browser, name, { locale = "en-GB", timezoneId = "Europe/London" } = {}) {
+export async function phone(browser, name, { locale = "en-GB", timezoneId = "Europe/London", laptop = false } = {}) {
   const context = await browser.newContext({
-    viewport: { width: 360, height: 740 },
+    viewport: laptop ? { width: 1280, height: 800 } : { width: 360, height: 740 },
     deviceScaleFactor: 1,
-    isMobile: true,
-    hasTouch: true,
+    isMobile: !laptop,
+    hasTouch: !laptop,
     serviceWorkers: "allow",
     locale,
     timezoneId,

@@ -15,8 +15,10 @@ import { LocaleProvider } from "./i18n"
 import { clubTimeZone } from "./schema"
 import { CollectionScreen } from "./screens/collection"
 import { CountingScreen } from "./screens/counting"
+import { DevicesScreen } from "./screens/devices"
 import { HomeScreen } from "./screens/home"
 import { JoinAnotherClub, JoinScreen } from "./screens/join"
+import { MembersScreen } from "./screens/members"
 import { PetitionScreen } from "./screens/petition"
 import { clubSession } from "./session"
 import { membership, type Membership } from "./store"
@@ -79,6 +81,8 @@ function Screens() {
         <Route path="/collection/:id">{({ id }) => <CollectionScreen key={id} id={id} />}</Route>
         <Route path="/counting/:id">{({ id }) => <CountingScreen key={id} id={id} />}</Route>
         <Route path="/petition/:id">{({ id }) => <PetitionScreen key={id} id={id} />}</Route>
+        <Route path="/members" component={MembersScreen} />
+        <Route path="/devices" component={DevicesScreen} />
         <Route>
           <Redirect to="/home" replace />
         </Route>

@@ -3,11 +3,13 @@ import "./style.css"
 import { createRoot } from "react-dom/client"
 
 import { App } from "./app"
+import { finishErase } from "./erase"
 import { runningSync } from "./session"
 
 const root = document.getElementById("app")!
 const bar = document.getElementById("sync-bar")!
-createRoot(root).render(<App bar={bar} />)
+// An erase the last run started (this phone was revoked) ends before any store opens.
+void finishErase().then(() => createRoot(root).render(<App bar={bar} />))
 
 // The browser tests reach the running sync engine here, to forge a change as a buggy app
 // version would (tests/web/refused.mjs); only when localStorage asks for it.

@@ -3,8 +3,9 @@
  * the club document and every collection and petition the club lists or this phone made.
  */
 import { makeClub, type Club } from "./club"
-import { clubIndex } from "./schema"
-import { localDocuments, scopeTo, type Membership } from "./store"
+import { eraseMembership } from "./erase"
+import { clubIndex, clubName } from "./schema"
+import { localDocuments, membership, scopeTo, type Membership } from "./store"
 import { Sync } from "./sync"
 import { swapTokenIfDue } from "./token"
 
@@ -15,6 +16,13 @@ export function clubSession(me: Membership, navigate: (route: string) => void): 
   if (running?.deviceId === me.device_id) return running.club
   scopeTo(me)
   const sync = new Sync(me)
+  // A coordinator revoked this phone: nothing of the club stays on it.
+  sync.onRevoked = () => eraseMembership(me, clubName(sync.doc(me.club_document)) || me.club_id)
+  // The member's role changed: the app starts again with what it may do now.
+  sync.onRoleChanged = role => {
+    membership.set({ ...me, role })
+    location.reload()
+  }
   // Now, and whenever the signal comes back: the swap waits for a connection.
   void swapTokenIfDue()
   window.addEventListener("online", () => void swapTokenIfDue())

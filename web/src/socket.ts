@@ -59,6 +59,8 @@ export class ServerSocket extends NetworkAdapter {
   #held = 0
   /** Called with the text of every `error` the server sends before it closes. */
   onServerError: (message: string) => void = () => undefined
+  /** Called whenever the socket closes or a dial fails (the server may have refused this phone). */
+  onClosed: () => void = () => undefined
   #resolveReady: () => void = () => undefined
   readonly #whenReady = new Promise<void>(resolve => {
     this.#resolveReady = resolve
@@ -157,6 +159,7 @@ export class ServerSocket extends NetworkAdapter {
       this.#lostServer()
       this.#markReady()
       this.#scheduleRetry()
+      this.onClosed()
     })
     this.#socket = socket
   }

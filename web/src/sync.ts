@@ -30,6 +30,7 @@ import {
 } from "@automerge/automerge-repo"
 import { IndexedDBStorageAdapter } from "@automerge/automerge-repo-storage-indexeddb"
 
+import { ApiRefusal, clubApi } from "./club-api"
 import { parseRefusedChange, requestRebuild, type RefusalReport } from "./refusal"
 import type { AnyDoc } from "./schema"
 import { ServerSocket } from "./socket"
@@ -71,6 +72,9 @@ export class Sync {
       const refused = parseRefusedChange(message)
       if (refused) void this.#rebuild(refused.document, refused.why)
     }
+    // A closed or refused connection may mean a coordinator revoked this phone or changed its
+    // member's role: the server says which (`GET /api/device`).
+    this.#adapter.onClosed = () => void this.#checkStanding()
     this.#storage = new IndexedDBStorageAdapter(`clubsync-${membership.device_id}`)
     this.repo = new Repo({
       network: [this.#adapter],
@@ -95,6 +99,26 @@ export class Sync {
     // The indicator follows the browser's network at once (the socket closes or dials too).
     window.addEventListener("offline", () => this.#changed())
     window.addEventListener("online", () => this.#changed())
+  }
+
+  /** Called when the server says this phone was revoked (its records are to be erased). */
+  onRevoked: () => void = () => undefined
+  /** Called when the server says this phone's member has another role now. */
+  onRoleChanged: (role: string) => void = () => undefined
+  #lastStandingCheck = 0
+
+  /** Asks the server what it says of this phone now (at most every 5 s, and only online). */
+  async #checkStanding(): Promise<void> {
+    const now = Date.now()
+    if (!navigator.onLine || now - this.#lastStandingCheck < 5_000) return
+    this.#lastStandingCheck = now
+    try {
+      const standing = await clubApi.deviceNow({ ...this.#membership, token: this.#token() })
+      if (standing.role !== this.#membership.role) this.onRoleChanged(standing.role)
+    } catch (e) {
+      if (e instanceof ApiRefusal && e.code === "revoked") this.onRevoked()
+      // Anything else (no network, the server down) says nothing about this phone.
+    }
   }
 
   /** The device token now: the stored one, which a swap (src/token.ts) may have replaced. */

@@ -76,6 +76,16 @@ export function HomeScreen() {
       <p className="lead">
         {club.me.member_name} · {t.role(club.me.role)}
       </p>
+      {club.me.role === "coordinator" ? (
+        <div className="row">
+          <button data-testid="open-members" className="secondary" type="button" onClick={() => club.navigate("#/members")}>
+            {t.members}
+          </button>
+          <button data-testid="open-devices" className="secondary" type="button" onClick={() => club.navigate("#/devices")}>
+            {t.devices}
+          </button>
+        </div>
+      ) : null}
       <h2>{t.streetCollections}</h2>
       {collections.length ? (
         <ul className="items" aria-label={t.streetCollections}>

@@ -11,6 +11,7 @@ import { useState, type FormEvent } from "react"
 import { Field } from "../components"
 import { useClub } from "../club"
 import { useLocale } from "../i18n"
+import { removedFrom } from "../erase"
 import { clubName } from "../schema"
 import type { Membership } from "../store"
 import type { SyncStatus } from "../sync"
@@ -32,6 +33,7 @@ export function JoinScreen({ prefill, onJoined, current }: { prefill: string; on
   const [name, setName] = useState(() => localStorage.getItem(DEVICE_NAME) ?? "")
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
+  const [removed, setRemoved] = useState(removedFrom.get)
 
   /** Why joining must wait, or undefined when it may go ahead. */
   let blocked: string | undefined
@@ -74,6 +76,21 @@ export function JoinScreen({ prefill, onJoined, current }: { prefill: string; on
     <section data-testid="screen-join" className="screen">
       <h1>{t.joinTitle}</h1>
       <p className="lead">{t.joinLead}</p>
+      {removed ? (
+        <div data-testid="removed-notice" className="error refusal" role="alert">
+          <p>{t.removedFrom(removed)}</p>
+          <button
+            className="secondary"
+            type="button"
+            onClick={() => {
+              removedFrom.clear()
+              setRemoved(null)
+            }}
+          >
+            {t.ok}
+          </button>
+        </div>
+      ) : null}
       <div data-testid="join-unsynced" className="error refusal" role="alert" hidden={!current}>
         <p data-testid="join-unsynced-text">{current ? (blocked ?? t.joinReplaces(current.club)) : null}</p>
         <button data-testid="join-keep" className="secondary" type="button" onClick={() => current?.keep()}>
