@@ -5,7 +5,8 @@
  * - its token falls due (the server's `rotate_after` is passed): reopened, the app swaps it, the
  *   next connection uses the new token, and the old one (a copy taken off the phone) is refused;
  * - the phone then joins another club by a `#join=` link: home lists that club's documents only,
- *   never the collection it made in the first club.
+ *   never the collection it made in the first club; both clubs stay on the phone, and switching
+ *   back from home shows the first club's documents again.
  *
  *   node token.mjs --base URL --invite CODE --other-invite CODE --collection ID --fail-dir DIR
  *
@@ -67,6 +68,19 @@ run(
     if (listed.includes(made) || listed.includes(args.collection)) {
       throw new Error(`the other club's home lists the first club's collections: ${JSON.stringify(listed)}`)
     }
+
+    step("lee: both clubs are on the phone; switching back shows the first club's documents")
+    const switchTo = await until("the club switch to list both clubs", async seen => {
+      const options = await tid(lee.page, "club-switch")
+        .locator("option")
+        .evaluateAll(os => os.map(o => ({ value: o.value, label: o.textContent, selected: o.selected })))
+      seen(options)
+      return options.length === 2 && options.find(o => !o.selected)
+    })
+    await tid(lee.page, "club-switch").selectOption(switchTo.value)
+    await onScreen(lee.page, "home")
+    await homeItem(lee.page, "collection", made)
+    await homeItem(lee.page, "collection", args.collection)
     return { made }
   },
   { limitMs: 180_000, failDir: args["fail-dir"] }

@@ -25,7 +25,7 @@ import { membership, type Membership } from "./store"
 import { SyncBar } from "./sync-bar"
 
 function joinCodeFromHash(): string | undefined {
-  const m = /(?:^#|[#&])join=([^&]+)/.exec(location.hash)
+  const m = /(?:^#|[#&])join=([^&]*)/.exec(location.hash)
   return m ? decodeURIComponent(m[1]) : undefined
 }
 
@@ -35,9 +35,10 @@ export function App({ bar }: { bar: HTMLElement }) {
   const code = joinCodeFromHash()
 
   const joined = (m: Membership) => {
+    // Added to this phone's clubs, and shown now; the others stay, each in its own database.
     membership.set(m)
     navigate("/home", { replace: true })
-    // A second membership on this phone needs a fresh repo (another IndexedDB database).
+    // Another membership on this phone needs a fresh repo (another IndexedDB database).
     if (me) location.reload()
     else setMe(m)
   }

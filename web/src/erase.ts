@@ -1,17 +1,18 @@
 /**
- * Erasing this phone's club data when the server says a coordinator revoked it (a lost or
+ * Erasing a club from this phone when the server says a coordinator revoked it (a lost or
  * stolen phone, a member who left): the club's IndexedDB database (its records, the copies of
- * refused changes) and everything the app kept in localStorage about the membership.
+ * refused changes) and everything the app kept in localStorage about that membership; the
+ * phone's other clubs stay.
  *
  * The database cannot be deleted while the running repo holds it open, so the erase is written
  * down first (`clubsync.erase-pending`), the page reloads, and `finishErase` deletes it at the
  * next start, before any repo opens: a phone switched off in between erases at its next start.
  */
-import type { Membership } from "./store"
+import { memberships, type Membership } from "./store"
 
 const PENDING = "clubsync.erase-pending"
 const REMOVED = "clubsync.removed"
-/** What an erase keeps: the phone's own settings, not the club's. */
+/** What an erase never touches: the phone's own settings. */
 const KEPT = new Set(["clubsync.language", "clubsync.device-name", "clubsync.test-hooks", PENDING, REMOVED])
 
 /** The IndexedDB database of a membership's records. */
@@ -21,11 +22,14 @@ export function recordsDatabase(m: Membership): string {
 
 /** Starts the erase of membership `m` (club named `club`), then reloads the app. */
 export function eraseMembership(m: Membership, club: string): void {
-  localStorage.setItem(PENDING, JSON.stringify([recordsDatabase(m)]))
+  const pending: string[] = JSON.parse(localStorage.getItem(PENDING) ?? "[]")
+  localStorage.setItem(PENDING, JSON.stringify([...pending, recordsDatabase(m)]))
   localStorage.setItem(REMOVED, club)
+  // What the app kept of this membership: its keys carry its device id.
   for (const key of Object.keys(localStorage)) {
-    if (key.startsWith("clubsync.") && !KEPT.has(key)) localStorage.removeItem(key)
+    if (key.startsWith("clubsync.") && !KEPT.has(key) && key.includes(`.${m.device_id}.`)) localStorage.removeItem(key)
   }
+  memberships.remove(m.device_id)
   location.reload()
 }
 

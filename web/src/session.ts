@@ -4,6 +4,7 @@
  */
 import { makeClub, type Club } from "./club"
 import { eraseMembership } from "./erase"
+import { askToPersist } from "./unsynced"
 import { clubIndex, clubName } from "./schema"
 import { localDocuments, membership, scopeTo, type Membership } from "./store"
 import { Sync } from "./sync"
@@ -15,6 +16,7 @@ let running: { deviceId: string; club: Club } | undefined
 export function clubSession(me: Membership, navigate: (route: string) => void): Club {
   if (running?.deviceId === me.device_id) return running.club
   scopeTo(me)
+  askToPersist()
   const sync = new Sync(me)
   // A coordinator revoked this phone: nothing of the club stays on it.
   sync.onRevoked = () => eraseMembership(me, clubName(sync.doc(me.club_document)) || me.club_id)
@@ -42,6 +44,14 @@ export function clubSession(me: Membership, navigate: (route: string) => void): 
     }
   }
   sync.subscribe(openListed)
+  // The club's name, kept with the membership, lists the club on the home screen's switch.
+  sync.subscribe(() => {
+    const name = clubName(sync.doc(me.club_document))
+    const current = membership.get()
+    if (name && current?.device_id === me.device_id && current.club_name !== name) {
+      membership.set({ ...current, club_name: name })
+    }
+  })
   void sync.open(me.club_document)
   openListed()
   const club = makeClub(sync, me, navigate)

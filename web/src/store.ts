@@ -23,9 +23,12 @@ export interface Membership {
   token_rotate_after?: number | null
   /** When the token expires, on a server whose tokens do. */
   token_expires_at?: number | null
+  /** The club's name, once its club document reached this phone (to list the clubs). */
+  club_name?: string
 }
 
 const MEMBERSHIP = "clubsync.membership"
+const MEMBERSHIPS = "clubsync.memberships"
 const SERVER_STORAGE = "clubsync.server-storage-id"
 const CONFIRMED = "clubsync.confirmed."
 const LOCAL_DOCS = "clubsync.local-documents"
@@ -47,9 +50,42 @@ function write(key: string, value: unknown): void {
   }
 }
 
+/** The membership the app shows now (one of `memberships`). */
 export const membership = {
   get: (): Membership | undefined => read<Membership>(MEMBERSHIP),
-  set: (m: Membership) => write(MEMBERSHIP, m),
+  /** Sets the current membership, and keeps the list of this phone's memberships up to date. */
+  set: (m: Membership) => {
+    write(MEMBERSHIP, m)
+    write(MEMBERSHIPS, [...memberships.all().filter(x => x.device_id !== m.device_id), m])
+  },
+}
+
+/**
+ * Every club this phone joined (each membership has its own device, token and IndexedDB
+ * database); the app runs one at a time and switches from the home screen.
+ */
+export const memberships = {
+  all: (): Membership[] => {
+    const list = read<Membership[]>(MEMBERSHIPS)
+    if (list) return list
+    const current = membership.get()
+    return current ? [current] : []
+  },
+  /** Makes `deviceId`'s membership the current one. */
+  switchTo: (deviceId: string): boolean => {
+    const m = memberships.all().find(x => x.device_id === deviceId)
+    if (m) write(MEMBERSHIP, m)
+    return m !== undefined
+  },
+  /** Forgets a membership; another becomes current if it was. */
+  remove: (deviceId: string) => {
+    const rest = memberships.all().filter(x => x.device_id !== deviceId)
+    write(MEMBERSHIPS, rest)
+    if (membership.get()?.device_id === deviceId) {
+      if (rest[0]) write(MEMBERSHIP, rest[0])
+      else localStorage.removeItem(MEMBERSHIP)
+    }
+  },
 }
 
 /** The device whose records the keys below are about (set by `scopeTo`). */
@@ -66,6 +102,11 @@ export function scopeTo(m: Membership): void {
     write(LOCAL_DOCS + "." + scope, unscoped)
     localStorage.removeItem(LOCAL_DOCS)
   }
+}
+
+/** `key` kept apart for the current membership (its device), as the keys below are. */
+export function scopedKey(key: string): string {
+  return `${key}.${scope}`
 }
 
 export const serverStorageId = {

@@ -3,11 +3,13 @@
  * records waiting) and what the server refused from this phone, with what was kept
  * (`src/refusal.ts`).
  */
-import { useContext, useSyncExternalStore } from "react"
+import { useContext, useEffect, useSyncExternalStore } from "react"
 
 import { ClubContext } from "./club"
 import { useLocale } from "./i18n"
+import { clubName } from "./schema"
 import type { Sync } from "./sync"
+import { exportUnsynced, notePending, waitedTooLong } from "./unsynced"
 
 const nothing = () => () => undefined
 
@@ -45,7 +47,29 @@ export function SyncBar() {
         </span>
       </div>
       {sync ? <Refusals sync={sync} /> : null}
+      {sync ? <Waiting sync={sync} pending={pending} saved={state === "saved"} /> : null}
     </>
+  )
+}
+
+/** A warning once records have waited a day, with a way to keep a copy of them. */
+function Waiting({ sync, pending, saved }: { sync: Sync; pending: number; saved: boolean }) {
+  const club = useContext(ClubContext)
+  const { t } = useLocale()
+  useEffect(() => notePending(pending, saved), [pending, saved])
+  if (pending === 0 || !club || !waitedTooLong()) return null
+  return (
+    <div data-testid="unsynced-warning" className="error refusal" role="alert">
+      <p>{t.waitedTooLong}</p>
+      <button
+        data-testid="export-unsynced"
+        className="secondary"
+        type="button"
+        onClick={() => exportUnsynced(sync, club.me, clubName(club.club()))}
+      >
+        {t.exportUnsynced}
+      </button>
+    </div>
   )
 }
 

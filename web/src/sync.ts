@@ -284,6 +284,16 @@ export class Sync {
     }
   }
 
+  /** The documents holding changes the server has not confirmed, each saved whole. */
+  unsynced(): { id: string; pending: number; saved: Uint8Array }[] {
+    const out = []
+    for (const [id, handle] of this.#handles) {
+      const pending = this.pendingOf(id)
+      if (pending > 0 && handle.isReady()) out.push({ id, pending, saved: A.save(handle.doc()) })
+    }
+    return out
+  }
+
   status(): SyncStatus {
     let pending = 0
     for (const id of this.#handles.keys()) pending += this.pendingOf(id)

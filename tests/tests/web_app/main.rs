@@ -45,6 +45,7 @@ mod offline_collector;
 mod refused_change;
 mod shared_records;
 mod token_swap;
+mod unsynced;
 
 /// The longest one `clubsync` command may take.
 const COMMAND_LIMIT: Duration = Duration::from_secs(120);

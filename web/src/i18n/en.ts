@@ -38,9 +38,11 @@ export const en = {
   serverRefused: (status: number) => `The server refused (${status}).`,
   cannotReach: "Cannot reach the server. Joining needs a connection once; try again with signal.",
   joinHeld: (records: number, club: string) =>
-    `This phone holds ${records === 1 ? "1 record" : `${records} records`} of ${club} that the server does not have yet. Joining another club now would leave them behind: connect, wait for "All saved on the server", then open the link again.`,
+    `This phone holds ${records === 1 ? "1 record" : `${records} records`} of ${club} that the server does not have yet. They stay on this phone, and are sent when you switch back to ${club} with a connection.`,
   joinChecking: (club: string) => `Checking this phone's records of ${club}…`,
-  joinReplaces: (club: string) => `This phone is a member of ${club}: joining another club replaces that membership.`,
+  joinReplaces: (club: string) => `This phone is a member of ${club}: joining another club adds it, and home switches between them.`,
+  clubsOnPhone: "Club on this phone",
+  joinAnother: "+ Join another club",
 
   // Home.
   role: (role: string) =>
@@ -194,6 +196,9 @@ export const en = {
   needsConnection: "This needs a connection to the server.",
   coordinatorsOnly: "Only coordinators manage members and devices.",
   loadingList: "Asking the server…",
+  waitedTooLong:
+    "Records have waited on this phone for more than a day. Connect to the server soon: a browser may clear the storage of a site left unused. Keep a copy meanwhile:",
+  exportUnsynced: "Save the unsent records to a file",
 }
 
 /** The shape every language gives: the same keys, each a string or a function of the same parameters. */

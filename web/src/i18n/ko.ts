@@ -33,9 +33,11 @@ export const ko: Messages = {
   serverRefused: (status: number) => `서버가 거부했습니다 (${status}).`,
   cannotReach: "서버에 연결할 수 없습니다. 가입할 때는 한 번 연결이 필요합니다. 신호가 있을 때 다시 시도하세요.",
   joinHeld: (records: number, club: string) =>
-    `이 휴대폰에는 서버에 아직 없는 ${club}의 기록 ${records}건이 있습니다. 지금 다른 동아리에 가입하면 그 기록이 남겨집니다. 연결한 뒤 "모두 서버에 저장됨"이 보이면 링크를 다시 여세요.`,
+    `이 휴대폰에는 서버에 아직 없는 ${club}의 기록 ${records}건이 있습니다. 기록은 이 휴대폰에 남아 있고, 연결된 상태에서 ${club}(으)로 다시 바꾸면 보내집니다.`,
   joinChecking: (club: string) => `이 휴대폰에 있는 ${club}의 기록을 확인하는 중…`,
-  joinReplaces: (club: string) => `이 휴대폰은 ${club}의 회원입니다. 다른 동아리에 가입하면 그 회원 자격이 바뀝니다.`,
+  joinReplaces: (club: string) => `이 휴대폰은 ${club}의 회원입니다. 다른 동아리에 가입하면 추가되고, 홈에서 동아리를 바꿀 수 있습니다.`,
+  clubsOnPhone: "이 휴대폰의 동아리",
+  joinAnother: "+ 다른 동아리 가입",
 
   role: (role: string) => ({ coordinator: "코디네이터", volunteer: "자원봉사자", observer: "참관인" })[role] ?? role,
   streetCollections: "거리 모금",
@@ -184,4 +186,7 @@ export const ko: Messages = {
   needsConnection: "서버 연결이 필요합니다.",
   coordinatorsOnly: "회원과 기기는 코디네이터만 관리합니다.",
   loadingList: "서버에 묻는 중…",
+  waitedTooLong:
+    "기록이 하루 넘게 이 휴대폰에서 기다리고 있습니다. 곧 서버에 연결하세요. 오래 쓰지 않은 사이트의 저장소는 브라우저가 지울 수 있습니다. 그동안 사본을 보관하세요:",
+  exportUnsynced: "보내지 않은 기록을 파일로 저장",
 }

@@ -5,7 +5,7 @@ import { Field, Flash, useFlash } from "../components"
 import { useClub } from "../club"
 import { LANGUAGES, useLocale, type Language } from "../i18n"
 import { addTin, clubCurrency, clubIndex, clubName, newCollection, RecordError, str } from "../schema"
-import { localDocuments } from "../store"
+import { localDocuments, memberships } from "../store"
 
 interface Item {
   id: string
@@ -141,8 +141,40 @@ export function HomeScreen() {
       ) : (
         <p className="empty">{t.noPetitions}</p>
       )}
+      <ClubChoice />
       <LanguageChoice />
     </section>
+  )
+}
+
+/** The clubs this phone joined: switch to another, or join one more. */
+function ClubChoice() {
+  const club = useClub()
+  const { t } = useLocale()
+  const all = memberships.all()
+  return (
+    <div className="stack club-choice">
+      {all.length > 1 ? (
+        <Field label={t.clubsOnPhone}>
+          <select
+            data-testid="club-switch"
+            value={club.me.device_id}
+            onChange={e => {
+              if (memberships.switchTo(e.target.value)) location.reload()
+            }}
+          >
+            {all.map(m => (
+              <option key={m.device_id} value={m.device_id}>
+                {m.club_name ?? m.club_id}
+              </option>
+            ))}
+          </select>
+        </Field>
+      ) : null}
+      <button data-testid="join-another" className="secondary" type="button" onClick={() => club.navigate("#join=")}>
+        {t.joinAnother}
+      </button>
+    </div>
   )
 }
 

@@ -1,10 +1,10 @@
 /**
  * Join a club with an invite code (typed, or from a `/app/#join=CODE` link).
  *
- * A phone that is already a member and opens a join link would replace its membership (and
- * its store of records). While it holds records the server does not have yet, that would
- * leave them behind on the phone, so the screen says so and refuses until they are saved; the
- * user can keep their current club instead.
+ * A phone that is already a member and opens a join link adds the other club: each club keeps
+ * its own records on the phone (its own database), and home switches between them. The screen
+ * says what the current club still has to send (sent once the phone shows that club again), and
+ * the user can keep to their current club instead.
  */
 import { useState, type FormEvent } from "react"
 
@@ -35,18 +35,16 @@ export function JoinScreen({ prefill, onJoined, current }: { prefill: string; on
   const [busy, setBusy] = useState(false)
   const [removed, setRemoved] = useState(removedFrom.get)
 
-  /** Why joining must wait, or undefined when it may go ahead. */
-  let blocked: string | undefined
+  /** What the phone holds of its current club, said before joining another (which adds a club). */
+  let held: string | undefined
   if (current) {
     const { pending, loading } = current.status
-    if (pending > 0) blocked = t.joinHeld(pending, current.club)
-    else if (loading > 0 || !current.counted) blocked = t.joinChecking(current.club)
+    held = pending > 0 ? t.joinHeld(pending, current.club) : loading > 0 || !current.counted ? t.joinChecking(current.club) : undefined
   }
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     setError(undefined)
-    if (blocked) return
     const invite = code.trim()
     const device_name = name.trim()
     if (!invite || !device_name) {
@@ -92,7 +90,7 @@ export function JoinScreen({ prefill, onJoined, current }: { prefill: string; on
         </div>
       ) : null}
       <div data-testid="join-unsynced" className="error refusal" role="alert" hidden={!current}>
-        <p data-testid="join-unsynced-text">{current ? (blocked ?? t.joinReplaces(current.club)) : null}</p>
+        <p data-testid="join-unsynced-text">{current ? (held ?? t.joinReplaces(current.club)) : null}</p>
         <button data-testid="join-keep" className="secondary" type="button" onClick={() => current?.keep()}>
           {t.keepClub}
         </button>
@@ -123,7 +121,7 @@ export function JoinScreen({ prefill, onJoined, current }: { prefill: string; on
         <p data-testid="join-error" className="error" role="alert" hidden={!error}>
           {error}
         </p>
-        <button data-testid="join-submit" className="primary" type="submit" disabled={busy || blocked !== undefined}>
+        <button data-testid="join-submit" className="primary" type="submit" disabled={busy}>
           {busy ? t.joining : t.joinSubmit}
         </button>
       </form>
