@@ -1,5 +1,6 @@
-/** What the conformance runner checks: the app's record writers, money and figures, as shipped. */
+/** What the conformance runner checks: the app's record writers, money, figures and event readings, as shipped. */
 export * as schema from "../src/schema"
+export * as events from "../src/events"
 export * as money from "../src/money"
 export * as figures from "../src/figures"
 export * as refusal from "../src/refusal"

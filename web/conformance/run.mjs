@@ -34,7 +34,7 @@ await build({
   logLevel: "warn",
   output: { file: bundle, format: "esm" },
 })
-const { schema, money, figures, refusal } = await import(pathToFileURL(bundle).href)
+const { schema, events, money, figures, refusal } = await import(pathToFileURL(bundle).href)
 
 const spec = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"))
 const load = file => A.load(new Uint8Array(readFileSync(join(dir, file))))
@@ -55,6 +55,16 @@ const ops = {
   signCount: (d, a) => schema.signCount(d, a.count, a.counter, a.by, a.at),
   sign: (d, a) => schema.sign(d, a),
   recordConsent: (d, a) => schema.recordConsent(d, a),
+  addShift: (d, a) => events.addShift(d, a),
+  assign: (d, a) => events.assign(d, { ...a, member: member(a.member) }),
+  answer: (d, a) => events.answer(d, a.id, a.status, a.attended ?? undefined),
+  advanceEvent: (d, a) => events.advanceEvent(d, a.stage, a.at),
+}
+
+/** The writers of new documents: their whole first change. */
+const creators = {
+  newCollection: a => schema.newCollection(a),
+  newEvent: a => events.newEvent(a),
 }
 
 const outcome = (f) => {
@@ -69,8 +79,8 @@ const outcome = (f) => {
 const cases = {}
 for (const c of spec.cases) {
   cases[c.name] = outcome(() => {
-    if (c.op === "newCollection") {
-      const doc = A.from(schema.newCollection(c.args))
+    if (creators[c.op]) {
+      const doc = A.from(creators[c.op](c.args))
       writeFileSync(join(dir, `${c.name}.doc`), A.save(doc))
       return { outcome: "wrote" }
     }
@@ -88,6 +98,9 @@ for (const c of spec.cases) {
 const figuresOut = {}
 for (const file of spec.figures) figuresOut[file] = outcome(() => figures.collectionFigures(load(file)))
 
+const eventsOut = {}
+for (const file of spec.events ?? []) eventsOut[file] = outcome(() => events.overbooked(load(file)))
+
 const moneyOut = {
   digits: spec.money.currencies.map(code => money.decimals(code)),
   format: spec.money.format.map(([minor, code]) => money.formatMinor(minor, code)),
@@ -96,4 +109,4 @@ const moneyOut = {
 
 const refusals = spec.refusals.map(text => refusal.parseRefusedChange(text) ?? null)
 
-console.log(JSON.stringify({ cases, figures: figuresOut, money: moneyOut, refusals }))
+console.log(JSON.stringify({ cases, figures: figuresOut, events: eventsOut, money: moneyOut, refusals }))

@@ -27,7 +27,8 @@ export const CONSENT_WORDING =
 
 export class RecordError extends Error {}
 
-const I = (value: string) => new ImmutableString(value)
+/** A scalar string, as the Rust writer makes every string. */
+export const I = (value: string) => new ImmutableString(value)
 
 /** A text field as a string (`ImmutableString`, text or string), or undefined. */
 export function str(value: unknown): string | undefined {
@@ -35,11 +36,11 @@ export function str(value: unknown): string | undefined {
   return String(value)
 }
 
-function num(value: unknown): number | undefined {
+export function num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined
 }
 
-function entries(map: unknown): [string, AnyDoc][] {
+export function entries(map: unknown): [string, AnyDoc][] {
   if (!map || typeof map !== "object") return []
   return Object.entries(map as AnyDoc).filter(([, v]) => v && typeof v === "object") as [string, AnyDoc][]
 }
@@ -52,6 +53,8 @@ export interface Member {
   name: string
   role: string
   age16plus: boolean
+  /** When the member left the club (a former member), if they did. */
+  leftAt?: number
 }
 
 export interface IndexedDocument {
@@ -91,6 +94,7 @@ export function members(club: AnyDoc | undefined): Member[] {
       name: str(m.display_name) ?? "(no name)",
       role: str(m.role) ?? "",
       age16plus: m.age16plus === true,
+      leftAt: num(m.left_at),
     }))
     .sort((a, b) => a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1))
 }
