@@ -16,6 +16,7 @@ import { clubTimeZone } from "./schema"
 import { CollectionScreen } from "./screens/collection"
 import { CountingScreen } from "./screens/counting"
 import { DevicesScreen } from "./screens/devices"
+import { EventScreen } from "./screens/event"
 import { HomeScreen } from "./screens/home"
 import { JoinAnotherClub, JoinScreen } from "./screens/join"
 import { MembersScreen } from "./screens/members"
@@ -82,6 +83,7 @@ function Screens() {
         <Route path="/collection/:id">{({ id }) => <CollectionScreen key={id} id={id} />}</Route>
         <Route path="/counting/:id">{({ id }) => <CountingScreen key={id} id={id} />}</Route>
         <Route path="/petition/:id">{({ id }) => <PetitionScreen key={id} id={id} />}</Route>
+        <Route path="/event/:id">{({ id }) => <EventScreen key={id} id={id} />}</Route>
         <Route path="/members" component={MembersScreen} />
         <Route path="/devices" component={DevicesScreen} />
         <Route>

@@ -40,6 +40,7 @@ use common::{ServerProcess, client_bin};
 use serde_json::{Value, json};
 
 mod coordinator;
+mod events;
 mod korean;
 mod offline_collector;
 mod refused_change;

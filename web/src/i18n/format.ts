@@ -49,6 +49,44 @@ export class Format {
     return this.#dayKey.format(ms) === this.#dayKey.format(now) ? time : `${this.#day.format(ms)} ${time}`
   }
 
+  /** `Sat 14 Mar 10:00`: a day and a time on the club's clock, for an event. */
+  dayTime(ms: number): string {
+    return new Intl.DateTimeFormat(this.#locale, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: this.timeZone }).format(ms)
+  }
+
+  /** `2026-03-14T10:00` on the club's clock: the value of a `datetime-local` input. */
+  inputValue(ms: number): string {
+    const p = this.#parts(ms)
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`
+  }
+
+  /**
+   * The moment a `datetime-local` value (`2026-03-14T10:00`) names on the club's clock, or
+   * undefined when it is not one. The zone's offset is found from the moment itself (twice, so
+   * a change of the clocks that day is followed).
+   */
+  fromInput(value: string): number | undefined {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value)
+    if (!m) return undefined
+    const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5])
+    let guess = wall
+    for (let i = 0; i < 2; i++) guess = wall - this.#offset(guess)
+    return guess
+  }
+
+  /** How far the club's clock is ahead of UTC at `ms`. */
+  #offset(ms: number): number {
+    const p = this.#parts(ms)
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute) - Math.floor(ms / 60_000) * 60_000
+  }
+
+  #parts(ms: number): Record<string, string> {
+    const parts = new Intl.DateTimeFormat("en-CA", {
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: this.timeZone,
+    }).formatToParts(ms)
+    return Object.fromEntries(parts.map(p => [p.type, p.value]))
+  }
+
   /** The club's calendar day of a moment, `2026-12-07`. */
   day(ms: number): string {
     return this.#dayKey.format(ms)

@@ -4,6 +4,7 @@ import { useRef, useState, type FormEvent } from "react"
 import { Field, Flash, useFlash } from "../components"
 import { useClub } from "../club"
 import { LANGUAGES, useLocale, type Language } from "../i18n"
+import { HomeEvents } from "./home-events"
 import { addTin, clubCurrency, clubIndex, clubName, newCollection, RecordError, str } from "../schema"
 import { localDocuments, memberships } from "../store"
 
@@ -141,6 +142,7 @@ export function HomeScreen() {
       ) : (
         <p className="empty">{t.noPetitions}</p>
       )}
+      <HomeEvents />
       <ClubChoice />
       <LanguageChoice />
     </section>
