@@ -68,6 +68,17 @@ struct Cli {
     #[arg(long, conflicts_with = "tls_cert")]
     self_signed: bool,
 
+    /// A name or address phones reach the server by (its LAN address, such as 192.168.1.20, or
+    /// clubroom.lan), put in the --self-signed certificate; repeat for several. The certificate
+    /// always names localhost and the --listen address (unless that is 0.0.0.0 or ::). It is
+    /// made once: delete the self-signed-*.pem files of the data directory to make it again.
+    #[arg(
+        long = "self-signed-host",
+        value_name = "HOST",
+        requires = "self_signed"
+    )]
+    self_signed_hosts: Vec<String>,
+
     /// Allow plain HTTP on an address other than loopback. Tokens then cross the network in
     /// the clear: only for a network you trust completely.
     #[arg(long)]
@@ -190,9 +201,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             cert: cert.clone(),
             key: key.clone(),
         },
-        (_, _, true) => TlsMode::SelfSigned {
-            hosts: vec!["localhost".into(), cli.listen.ip().to_string()],
-        },
+        (_, _, true) => {
+            let mut hosts = vec!["localhost".to_owned()];
+            if !cli.listen.ip().is_unspecified() {
+                hosts.push(cli.listen.ip().to_string());
+            }
+            for host in &cli.self_signed_hosts {
+                let host = host.trim().to_owned();
+                if !host.is_empty() && !hosts.contains(&host) {
+                    hosts.push(host);
+                }
+            }
+            TlsMode::SelfSigned { hosts }
+        }
         _ => TlsMode::Off,
     };
     if matches!(tls, TlsMode::Off) && !cli.listen.ip().is_loopback() && !cli.insecure {

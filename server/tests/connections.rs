@@ -265,3 +265,33 @@ async fn sockets_that_never_finish_a_tls_handshake_are_bounded_and_timed_out() {
         common::tls::join(server.addr, &cert, &server.invites["Volunteer Lee"]).await;
     assert_eq!(status, 200, "{joined}");
 }
+
+/// The README's club-room set-up: `--self-signed --self-signed-host` with the name phones use.
+/// A phone that dials the server by that name completes the handshake with the pinned
+/// certificate; one that dials it by a name the certificate does not hold is refused.
+#[tokio::test]
+async fn the_lan_certificate_names_the_host_phones_dial() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(
+        dir.path(),
+        &[
+            "--self-signed",
+            "--self-signed-host",
+            "clubroom.lan",
+            "--self-signed-host",
+            "192.168.1.20",
+        ],
+    );
+    assert_eq!(server.scheme, "https");
+    let cert = dir.path().join("self-signed-cert.pem");
+    for name in ["clubroom.lan", "192.168.1.20", "localhost"] {
+        common::tls::connect_as(server.addr, &cert, name)
+            .await
+            .unwrap_or_else(|e| panic!("the certificate should hold {name}: {e}"));
+    }
+    let refused = common::tls::connect_as(server.addr, &cert, "elsewhere.lan").await;
+    let err = refused
+        .err()
+        .expect("a name the certificate lacks is refused");
+    assert!(err.contains("certificate"), "{err}");
+}

@@ -13,6 +13,16 @@ use tokio_rustls::client::TlsStream;
 
 /// Opens a TLS stream to the server, trusting (pinning) the PEM certificate at `cert`.
 pub async fn connect(addr: SocketAddr, cert: &Path) -> Result<TlsStream<TcpStream>, String> {
+    connect_as(addr, cert, "localhost").await
+}
+
+/// The same, asking for the server by `name` (as a phone that dials `https://name/` does): the
+/// handshake fails unless the certificate names it.
+pub async fn connect_as(
+    addr: SocketAddr,
+    cert: &Path,
+    name: &str,
+) -> Result<TlsStream<TcpStream>, String> {
     let mut roots = rustls::RootCertStore::empty();
     for c in CertificateDer::pem_file_iter(cert).map_err(|e| e.to_string())? {
         roots
@@ -26,7 +36,7 @@ pub async fn connect(addr: SocketAddr, cert: &Path) -> Result<TlsStream<TcpStrea
         .with_root_certificates(roots)
         .with_no_client_auth();
     let tcp = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-    let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
+    let name = ServerName::try_from(name.to_owned()).map_err(|e| e.to_string())?;
     TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
