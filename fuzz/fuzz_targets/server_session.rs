@@ -82,6 +82,7 @@ impl Hosted {
                 name: "Fuzz club".into(),
                 club_type: ClubType::Community,
                 country: "GB".into(),
+                time_zone: "Europe/London".into(),
                 currency: Currency::new("GBP").expect("a currency"),
             };
             let club = Club::create(None, &profile, Timestamp::from_millis(0)).expect("a club");
