@@ -8,7 +8,7 @@
  * money enters the totals only through its count when the tin is opened, so the tally is shown
  * apart from the money outside tins and from what was counted, never added to them.
  */
-import { useEffect, useState, type FormEvent } from "react"
+import { useEffect, useMemo, useState, type FormEvent } from "react"
 
 import { Field, Flash, useFlash } from "../components"
 import { useClub } from "../club"
@@ -44,7 +44,14 @@ export function CollectionScreen({ id }: { id: string }) {
   }, [club, id])
 
   const doc: AnyDoc | undefined = club.sync.doc(id)
-  if (!doc) {
+  // Read once per state of the document (a new object after each change), not per render: the
+  // screen renders again for every notification of the sync engine, and a collection may hold
+  // thousands of donations.
+  const read = useMemo(
+    () => (doc ? { figures: collectionFigures(doc), tins: tins(doc), log: custodyLog(doc), donations: donations(doc) } : undefined),
+    [doc]
+  )
+  if (!doc || !read) {
     return (
       <section data-testid="screen-collection" className="screen">
         <h1>{t.streetCollection}</h1>
@@ -57,12 +64,12 @@ export function CollectionScreen({ id }: { id: string }) {
 
   const currency = str(doc.currency) ?? ""
   const money = (minor: number) => format.money(minor, currency)
-  const f = collectionFigures(doc)
+  const f = read.figures
 
   // Tins: mine first, then the ones nobody has.
-  const all = tins(doc)
+  const all = read.tins
   const open = new Map<number, string>()
-  for (const c of custodyLog(doc)) if (c.returnedAt === undefined) open.set(c.tin, c.collector)
+  for (const c of read.log) if (c.returnedAt === undefined) open.set(c.tin, c.collector)
   const myTins = all.filter(tin => open.get(tin) === me)
   const free = all.filter(tin => !open.has(tin))
   const values = [...myTins, ...free].map(String)
@@ -71,7 +78,7 @@ export function CollectionScreen({ id }: { id: string }) {
   const active = tin === undefined ? undefined : activeCustody(doc, tin)
   const custody = active && active.collector === me ? active : undefined
   /** My donations in my current issue of the selected tin, not reversed. */
-  const mine = custody ? donations(doc).filter(x => x.custody === custody.id && x.collector === me && !x.reversed) : []
+  const mine = custody ? read.donations.filter(x => x.custody === custody.id && x.collector === me && !x.reversed) : []
   const last = mine.at(-1)
 
   const write = (what: (d: AnyDoc) => void, ok: string): boolean => {
