@@ -114,6 +114,20 @@ run(
       throw new Error(`the revoked phone still keeps club data in localStorage: ${JSON.stringify(left.keys)}`)
     }
     await screenshot(ashaPhone.page, args.screens, "removed")
+
+    step("kim: the coordinator's screens in Korean")
+    await tid(kim.page, "back-home").click()
+    await onScreen(kim.page, "home")
+    await tid(kim.page, "language-select").selectOption("ko")
+    await until("home in Korean", async () => (await text(kim.page, "open-members")) === "회원")
+    await tid(kim.page, "open-members").click()
+    await onScreen(kim.page, "members")
+    await memberRow(kim.page, "Coordinator Kim").waitFor({ state: "visible" })
+    await screenshot(kim.page, args.screens, "ko-members")
+    await tid(kim.page, "open-devices").click()
+    await onScreen(kim.page, "devices")
+    await kim.page.getByTestId("device-row", { exact: true }).first().waitFor({ state: "visible" })
+    await screenshot(kim.page, args.screens, "ko-devices")
     return { asha_device: ashaDevice, laptop_device: laptopMembership.device_id }
   },
   { limitMs: 240_000, failDir: args["fail-dir"] }

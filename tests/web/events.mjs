@@ -110,6 +110,12 @@ run(
     if (parkShifts.length !== 1 || !parkShifts[0].summary.includes("Steward")) {
       throw new Error(`Park's calendar holds ${JSON.stringify(parkShifts.map(e => e.summary))}`)
     }
+    step("kim: the event in Korean")
+    await tid(kim.page, "language-select").selectOption("ko")
+    await kim.page.locator(`[data-testid="event-item"][data-doc-id="${eventId}"]`).first().click()
+    await onScreen(kim.page, "event")
+    await until("the event in Korean", async () => (await text(kim.page, "event-status")) === "개최됨")
+    await screenshot(kim.page, args.screens, "ko-event")
     return { event: eventId }
   },
   { limitMs: 240_000, failDir: args["fail-dir"] }
