@@ -34,7 +34,7 @@ await build({
   logLevel: "warn",
   output: { file: bundle, format: "esm" },
 })
-const { schema, events, money, figures, refusal } = await import(pathToFileURL(bundle).href)
+const { schema, events, petitions, money, figures, refusal } = await import(pathToFileURL(bundle).href)
 
 const spec = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"))
 const load = file => A.load(new Uint8Array(readFileSync(join(dir, file))))
@@ -53,8 +53,8 @@ const ops = {
   recordCount: (d, a) =>
     schema.recordCount(d, { ...a, counter1: member(a.counter1), counter2: member(a.counter2) }),
   signCount: (d, a) => schema.signCount(d, a.count, a.counter, a.by, a.at),
-  sign: (d, a) => schema.sign(d, a),
-  recordConsent: (d, a) => schema.recordConsent(d, a),
+  sign: (d, a) => petitions.sign(d, a),
+  recordConsent: (d, a) => petitions.recordConsent(d, a),
   addShift: (d, a) => events.addShift(d, a),
   assign: (d, a) => events.assign(d, { ...a, member: member(a.member) }),
   answer: (d, a) => events.answer(d, a.id, a.status, a.attended ?? undefined),

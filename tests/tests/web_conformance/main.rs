@@ -1,5 +1,5 @@
 //! The web app's writer agrees with core: a corpus of cases generated from core runs in Node
-//! against the app's own code (`web/src/schema.ts`, `money.ts`, `figures.ts`, through
+//! against the app's own code (`web/src/schema.ts`, `petitions.ts`, `events.ts`, `money.ts`, `figures.ts`, through
 //! `web/conformance/run.mjs`), and every answer is compared with what core does with the same
 //! intent.
 //!

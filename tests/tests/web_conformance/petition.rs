@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::Case;
 use crate::world::{World, at};
 
-/// The consent the stall asks for (`CONSENT_PURPOSE`, `CONSENT_WORDING_VERSION` in schema.ts).
+/// The consent the stall asks for (`CONSENT_PURPOSE`, `CONSENT_WORDING_VERSION` in petitions.ts).
 const PURPOSE: &str = "campaign_updates";
 const WORDING: &str = "v1";
 

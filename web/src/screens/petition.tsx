@@ -10,7 +10,7 @@ import { Field, Flash, useFlash } from "../components"
 import { useClub } from "../club"
 import { useLocale } from "../i18n"
 import { uuidv7 } from "../ids"
-import { CONSENT_WORDING, CONSENT_WORDING_VERSION, checkSignature, petition, recordConsent, sign } from "../schema"
+import { CONSENT_WORDING, CONSENT_WORDING_VERSION, checkSignature, petition, recordConsent, sign } from "../petitions"
 
 const EMPTY = { name: "", postcode: "", town: "", email: "", consent: false }
 
