@@ -3,6 +3,7 @@
  *
  * - a phone set to Korean (ko-KR) in Los Angeles opens the join screen in Korean and joins;
  * - home, the collection, counting and the petition are in Korean (screenshots `ko-*.png`);
+ * - a refusal of the record writer (a tin taken without its seal number) is in Korean;
  * - the time a tin was issued and returned shows on the club's clock (the demo club is in
  *   London), not on the phone's;
  * - the language chosen on home (English) holds after a reload.
@@ -13,6 +14,7 @@
  */
 import {
   backHome,
+  chooseTin,
   donate,
   issueTinToMe,
   join,
@@ -78,6 +80,10 @@ run(
 
     step("min-ji: takes a tin; its time is on the club's clock")
     await openCollection(min, args.collection)
+    // A refusal of the record writer is in Korean too: no seal number typed.
+    await chooseTin(page, "tin-select", tin)
+    await tid(page, "issue-tin-submit").click()
+    await shows(page, "collection-message", "모금함 봉인 번호를 입력하세요.")
     const before = Date.now()
     await issueTinToMe(min, tin, `S-${tin}`)
     const after = Date.now()

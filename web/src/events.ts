@@ -4,7 +4,7 @@
  * record per change, validates first and writes nothing when it refuses, exactly as core's
  * `Event` does (the conformance test holds each writer against core's and the server's rules).
  */
-import { entries, I, num, RecordError, SCHEMA_VERSION, str, type AnyDoc, type Member } from "./schema"
+import { entries, I, num, refuse, RecordError, SCHEMA_VERSION, str, type AnyDoc, type Member } from "./schema"
 
 export const EVENT_TYPES = ["street_collection", "protest", "petition_stall", "concert", "sponsored_activity", "letter_writing"] as const
 export const SHIFT_ROLES = ["collector", "counter", "steward", "stall"] as const
@@ -107,7 +107,7 @@ export function newEvent(a: {
   place: string
   at: number
 }): AnyDoc {
-  if (!a.title.trim()) throw new RecordError("Give the event a title.")
+  if (!a.title.trim()) throw refuse("refuseEventTitle")
   if (!(EVENT_TYPES as readonly string[]).includes(a.eventType)) throw new RecordError(`${a.eventType} is not a type of event.`)
   const doc: AnyDoc = {
     kind: I("event"),
@@ -138,8 +138,8 @@ export interface NewShift {
 /** Adds a shift (collectors and counters are always adults only). */
 export function addShift(d: AnyDoc, s: NewShift): void {
   if (!(SHIFT_ROLES as readonly string[]).includes(s.role)) throw new RecordError(`${s.role} is not a shift role.`)
-  if (!(s.endsAt > s.startsAt)) throw new RecordError("A shift must end after it starts.")
-  if (!Number.isSafeInteger(s.peopleNeeded) || s.peopleNeeded < 1) throw new RecordError("A shift needs at least one person.")
+  if (!(s.endsAt > s.startsAt)) throw refuse("refuseShiftTimes")
+  if (!Number.isSafeInteger(s.peopleNeeded) || s.peopleNeeded < 1) throw refuse("refuseShiftPeople")
   if (d.shifts[s.id]) throw new RecordError("Duplicate id; try again.")
   d.shifts[s.id] = {
     role: I(s.role),
@@ -156,7 +156,7 @@ export function assign(d: AnyDoc, a: { id: string; shift: string; member: Member
   const shift = d.shifts[a.shift]
   if (!shift) throw new RecordError("Unknown shift.")
   if (!a.member) throw new RecordError("That person is not a member of the club.")
-  if (shift.adults_only === true && !a.member.age16plus) throw new RecordError(`${a.member.name} is under 16: this shift is for members of 16 or over.`)
+  if (shift.adults_only === true && !a.member.age16plus) throw refuse("refuseUnder16Shift", a.member.name)
   if (!(ANSWERS as readonly string[]).includes(a.status)) throw new RecordError(`${a.status} is not an answer.`)
   if (d.assignments[a.id]) throw new RecordError("Duplicate id; try again.")
   d.assignments[a.id] = { shift: I(a.shift), member: I(a.member.id), status: I(a.status) }

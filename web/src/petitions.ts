@@ -4,7 +4,7 @@
  * writer validates first and writes nothing when it refuses, as core's `Petition` does (the
  * conformance test holds both against core and the server's rules).
  */
-import { entries, I, num, RecordError, str, type AnyDoc } from "./schema"
+import { entries, I, num, refuse, RecordError, str, type AnyDoc } from "./schema"
 
 /** Consent to be contacted about the campaign: the purpose and the wording shown. */
 export const CONSENT_PURPOSE = "campaign_updates"
@@ -44,9 +44,9 @@ export interface NewSignature {
 
 export function checkSignature(doc: AnyDoc, n: NewSignature): void {
   const deadline = num(doc.deadline)
-  if (deadline !== undefined && n.at > deadline) throw new RecordError("This petition closed: its deadline has passed.")
-  if (!n.name.trim()) throw new RecordError("Write the signer's name.")
-  if (!n.postcode.trim() && !n.town.trim()) throw new RecordError("Write a postcode or a town.")
+  if (deadline !== undefined && n.at > deadline) throw refuse("refusePetitionClosed")
+  if (!n.name.trim()) throw refuse("refuseSignerName")
+  if (!n.postcode.trim() && !n.town.trim()) throw refuse("refusePostcodeOrTown")
   if (!str(doc.text_hash)) throw new RecordError("This petition has no text to sign.")
   if (doc.signatures[n.id]) throw new RecordError("Duplicate id; try again.")
 }

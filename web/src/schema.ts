@@ -11,6 +11,7 @@
  * the document). Petitions are in `petitions.ts`, events in `events.ts`.
  */
 import { ImmutableString } from "@automerge/automerge-repo"
+import { en, type Messages } from "./i18n/en"
 import { isCurrency } from "./money"
 
 /** An Automerge document seen through the change proxy or as a snapshot. */
@@ -20,7 +21,39 @@ export type AnyDoc = Record<string, any>
 export const SCHEMA_VERSION = 1
 
 
-export class RecordError extends Error {}
+/**
+ * A record the writer refuses. `key` names the refusal in the app's words (`i18n/en.ts`'s
+ * `refuse...` entries, with `params`), so a screen shows it in the phone's language; the
+ * message is the English one.
+ */
+export class RecordError extends Error {
+  constructor(
+    message: string,
+    readonly key?: RefusalKey,
+    readonly params: unknown[] = []
+  ) {
+    super(message)
+  }
+}
+
+/** The refusals the app has words for. */
+export type RefusalKey = Extract<keyof Messages, `refuse${string}`>
+type Params<K extends RefusalKey> = Messages[K] extends (...args: infer A) => string ? A : []
+
+/** A refusal in the app's words (English in its message; its key for the phone's language). */
+export function refuse<K extends RefusalKey>(key: K, ...params: Params<K>): RecordError {
+  const words = en[key] as string | ((...args: unknown[]) => string)
+  return new RecordError(typeof words === "function" ? words(...params) : words, key, params)
+}
+
+/** What to show for a writer's error in the phone's language (`t`). */
+export function refusalText(t: Messages, e: unknown): string {
+  if (e instanceof RecordError && e.key) {
+    const words = t[e.key] as string | ((...args: unknown[]) => string)
+    return typeof words === "function" ? words(...e.params) : words
+  }
+  return (e as Error).message
+}
 
 /** A scalar string, as the Rust writer makes every string. */
 export const I = (value: string) => new ImmutableString(value)
@@ -245,7 +278,7 @@ const COLLECTION_CONTAINERS = ["permit", "status", "tins", "custody", "donations
 
 /** The first (and only first) change of a new street collection: root fields and every container. */
 export function newCollection(args: { club: string; title: string; currency: string; at: number }): AnyDoc {
-  if (!args.title.trim()) throw new RecordError("Give the collection a title.")
+  if (!args.title.trim()) throw refuse("refuseCollectionTitle")
   if (!isCurrency(args.currency)) throw new RecordError(`${args.currency} is not a currency code (ISO 4217, like GBP or KRW).`)
   const doc: AnyDoc = {
     kind: I("street_collection"),
@@ -279,13 +312,13 @@ export interface IssueTin {
 
 export function checkIssueTin(doc: AnyDoc, issue: IssueTin): void {
   const seal = issue.seal.trim()
-  if (!seal) throw new RecordError("Type the number of the seal on the tin.")
+  if (!seal) throw refuse("refuseSealMissing")
   if (!doc.tins[String(issue.tin)]) throw new RecordError(`Tin ${issue.tin} is not part of this collection.`)
-  if (activeCustody(doc, issue.tin)) throw new RecordError(`Tin ${issue.tin} is already out with someone.`)
-  if (!issue.collector) throw new RecordError("Your membership has not reached this phone yet: connect once, then try again.")
-  if (!issue.collector.age16plus) throw new RecordError("Only members aged 16 or over may carry a tin.")
+  if (activeCustody(doc, issue.tin)) throw refuse("refuseTinOut", issue.tin)
+  if (!issue.collector) throw refuse("refuseMembershipNotHere")
+  if (!issue.collector.age16plus) throw refuse("refuseUnder16Tin")
   const used = custodyLog(doc).find(c => c.seal.trim() === seal)
-  if (used) throw new RecordError(`Seal ${seal} was already used on tin ${used.tin}: each issue of a tin gets a new seal.`)
+  if (used) throw refuse("refuseSealReused", seal, used.tin)
   if (doc.custody[issue.id]) throw new RecordError("Duplicate id; try again.")
 }
 
@@ -304,7 +337,7 @@ export function issueTin(d: AnyDoc, issue: IssueTin): void {
 export function returnTin(d: AnyDoc, custody: string, ret: { at: number; to: string; sealIntact: boolean }): void {
   const entry = d.custody[custody]
   if (!entry) throw new RecordError("Unknown tin issue.")
-  if (entry.returned_at !== undefined && entry.returned_at !== null) throw new RecordError("This tin was already returned.")
+  if (entry.returned_at !== undefined && entry.returned_at !== null) throw refuse("refuseTinReturned")
   entry.returned_at = ret.at
   entry.returned_to = I(ret.to)
   entry.seal_intact = ret.sealIntact
@@ -322,10 +355,10 @@ export interface NewTinDonation {
 }
 
 export function recordTinDonation(d: AnyDoc, n: NewTinDonation): void {
-  if (!Number.isSafeInteger(n.amountMinor) || n.amountMinor <= 0) throw new RecordError("The amount must be more than zero.")
+  if (!Number.isSafeInteger(n.amountMinor) || n.amountMinor <= 0) throw refuse("refuseAmount")
   if (str(d.currency) !== n.currency) throw new RecordError(`This collection is in ${str(d.currency)}.`)
   const active = activeCustody(d, n.tin)
-  if (!active || active.id !== n.custody) throw new RecordError(`Tin ${n.tin} is not out with you any more.`)
+  if (!active || active.id !== n.custody) throw refuse("refuseTinNotYours", n.tin)
   if (d.donations[n.id]) throw new RecordError("Duplicate id; try again.")
   d.donations[n.id] = {
     source: I("tin"),
@@ -343,7 +376,7 @@ export function recordTinDonation(d: AnyDoc, n: NewTinDonation): void {
 export function reverseDonation(d: AnyDoc, r: { id: string; donation: string; reason: string; by: string; at: number }): void {
   if (!r.reason.trim()) throw new RecordError("A reversal needs a reason.")
   if (!d.donations[r.donation]) throw new RecordError("Unknown donation.")
-  if (reversedDonations(d).has(r.donation)) throw new RecordError("That donation is already undone.")
+  if (reversedDonations(d).has(r.donation)) throw refuse("refuseAlreadyUndone")
   if (d.reversals[r.id]) throw new RecordError("Duplicate id; try again.")
   d.reversals[r.id] = { donation: I(r.donation), reason: I(r.reason.trim()), by: I(r.by), at: r.at }
 }
@@ -367,25 +400,25 @@ export function countTotal(denominations: { value: number; quantity: number }[])
 export function checkCount(doc: AnyDoc, n: NewCount): void {
   const custody = custodyLog(doc).find(c => c.id === n.custody)
   if (!custody) throw new RecordError("Choose the tin to count.")
-  if (custody.returnedAt === undefined) throw new RecordError(`Tin ${custody.tin} has not been returned yet.`)
-  if (!n.counter1 || !n.counter2) throw new RecordError("Choose both counters.")
-  if (n.counter1.id === n.counter2.id) throw new RecordError("The two counters must be different people.")
+  if (custody.returnedAt === undefined) throw refuse("refuseNotReturned", custody.tin)
+  if (!n.counter1 || !n.counter2) throw refuse("refuseBothCounters")
+  if (n.counter1.id === n.counter2.id) throw refuse("refuseSameCounter")
   for (const c of [n.counter1, n.counter2]) {
-    if (!c.age16plus) throw new RecordError(`${c.name} is under 16 and cannot count money.`)
+    if (!c.age16plus) throw refuse("refuseUnder16Count", c.name)
   }
-  if (!n.place.trim()) throw new RecordError("Say where the count takes place.")
+  if (!n.place.trim()) throw refuse("refuseCountPlace")
   const seen = new Set<number>()
   for (const d of n.denominations) {
     if (!Number.isSafeInteger(d.value) || d.value <= 0 || !Number.isSafeInteger(d.quantity) || d.quantity <= 0 || seen.has(d.value)) {
-      throw new RecordError("Counts of coins and notes must be whole numbers.")
+      throw refuse("refuseWholeNumbers")
     }
     seen.add(d.value)
   }
   if (!Number.isSafeInteger(countTotal(n.denominations))) throw new RecordError("That total is too large.")
   const existing = counts(doc).find(c => c.custody === n.custody && c.active)
-  if (existing) throw new RecordError(`Tin ${custody.tin} already has a count.`)
+  if (existing) throw refuse("refuseAlreadyCounted", custody.tin)
   for (const member of Object.keys(n.signatures)) {
-    if (member !== n.counter1.id && member !== n.counter2.id) throw new RecordError("Only the two counters sign.")
+    if (member !== n.counter1.id && member !== n.counter2.id) throw refuse("refuseOnlyCounters")
   }
   if (doc.counts[n.id]) throw new RecordError("Duplicate id; try again.")
 }
@@ -418,7 +451,7 @@ export function recordCount(d: AnyDoc, n: NewCount): void {
 export function signCount(d: AnyDoc, count: string, counter: string, by: string, at: number): void {
   const c = d.counts[count]
   if (!c) throw new RecordError("Unknown count.")
-  if (str(c.counter1) !== counter && str(c.counter2) !== counter) throw new RecordError("Only the two counters sign.")
+  if (str(c.counter1) !== counter && str(c.counter2) !== counter) throw refuse("refuseOnlyCounters")
   if (counter !== by) throw new RecordError("A saved count is signed by each counter on their own phone.")
   if (!c.signatures) throw new RecordError("This count cannot be signed (it has no signatures map).")
   if (c.signatures[counter] !== undefined) return

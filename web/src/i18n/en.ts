@@ -252,6 +252,33 @@ export const en = {
   myShiftsCalendar: "Add my shifts to a calendar",
   myShiftsTitle: (name: string) => `${name}'s shifts`,
   event: "Event",
+  // Refusals of the record writers (RecordError keys).
+  refuseCollectionTitle: "Give the collection a title.",
+  refuseSealMissing: "Type the number of the seal on the tin.",
+  refuseTinOut: (tin: number) => `Tin ${tin} is already out with someone.`,
+  refuseMembershipNotHere: "Your membership has not reached this phone yet: connect once, then try again.",
+  refuseUnder16Tin: "Only members aged 16 or over may carry a tin.",
+  refuseSealReused: (seal: string, tin: number) => `Seal ${seal} was already used on tin ${tin}: each issue of a tin gets a new seal.`,
+  refuseTinReturned: "This tin was already returned.",
+  refuseAmount: "The amount must be more than zero.",
+  refuseTinNotYours: (tin: number) => `Tin ${tin} is not out with you any more.`,
+  refuseAlreadyUndone: "That donation is already undone.",
+  refuseNotReturned: (tin: number) => `Tin ${tin} has not been returned yet.`,
+  refuseBothCounters: "Choose both counters.",
+  refuseSameCounter: "The two counters must be different people.",
+  refuseUnder16Count: (name: string) => `${name} is under 16 and cannot count money.`,
+  refuseCountPlace: "Say where the count takes place.",
+  refuseWholeNumbers: "Counts of coins and notes must be whole numbers.",
+  refuseAlreadyCounted: (tin: number) => `Tin ${tin} already has a count.`,
+  refuseOnlyCounters: "Only the two counters sign.",
+  refusePetitionClosed: "This petition closed: its deadline has passed.",
+  refuseSignerName: "Write the signer's name.",
+  refusePostcodeOrTown: "Write a postcode or a town.",
+  refuseEventTitle: "Give the event a title.",
+  refuseShiftTimes: "A shift must end after it starts.",
+  refuseShiftPeople: "A shift needs at least one person.",
+  refuseUnder16Shift: (name: string) => `${name} is under 16: this shift is for members of 16 or over.`,
+
 }
 
 /** The shape every language gives: the same keys, each a string or a function of the same parameters. */

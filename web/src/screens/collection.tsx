@@ -23,6 +23,7 @@ import {
   issueTin,
   recordTinDonation,
   returnTin,
+  refusalText,
   reverseDonation,
   str,
   tins,
@@ -91,7 +92,7 @@ export function CollectionScreen({ id }: { id: string }) {
       flash(ok)
       return true
     } catch (e) {
-      flash((e as Error).message, "error")
+      flash(refusalText(t, e), "error")
       return false
     }
   }

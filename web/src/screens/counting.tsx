@@ -14,7 +14,7 @@ import { memberName, useClub } from "../club"
 import { useLocale } from "../i18n"
 import { uuidv7 } from "../ids"
 import { denominationLabel, denominations as currencyDenominations } from "../money"
-import { counts, countTotal, custodyLog, members, recordCount, signCount, str, type AnyDoc, type Member } from "../schema"
+import { counts, countTotal, custodyLog, members, recordCount, signCount, str, type AnyDoc, type Member, refusalText } from "../schema"
 
 export function CountingScreen({ id }: { id: string }) {
   const club = useClub()
@@ -95,7 +95,7 @@ export function CountingScreen({ id }: { id: string }) {
         handle.change(x => signCount(x, saved.id, counter, club.me.member_id, Date.now()))
         flash(t.signedBy(name(counter)))
       } catch (e) {
-        flash((e as Error).message, "error")
+        flash(refusalText(t, e), "error")
       }
     } else {
       const counter = which === 1 ? counter1 : counter2
@@ -128,7 +128,7 @@ export function CountingScreen({ id }: { id: string }) {
       setDrafts({})
       flash(t.countSaved)
     } catch (e) {
-      flash((e as Error).message, "error")
+      flash(refusalText(t, e), "error")
     }
   }
 

@@ -11,7 +11,7 @@ import { memberName, useClub } from "../club"
 import { addShift, advanceEvent, answer, assign, assignments, eventView, overbooked, shifts, SHIFT_ROLES } from "../events"
 import { useLocale } from "../i18n"
 import { uuidv7 } from "../ids"
-import { members, type AnyDoc } from "../schema"
+import { members, type AnyDoc, refusalText } from "../schema"
 
 export function EventScreen({ id }: { id: string }) {
   const club = useClub()
@@ -66,7 +66,7 @@ export function EventScreen({ id }: { id: string }) {
       handle.change(d => what(d))
       flash(ok)
     } catch (err) {
-      flash((err as Error).message, "error")
+      flash(refusalText(t, err), "error")
     }
   }
 

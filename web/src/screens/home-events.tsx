@@ -9,7 +9,7 @@ import { useClub } from "../club"
 import { assignments, eventView, EVENT_TYPES, isEvent, newEvent, shifts } from "../events"
 import { downloadCalendar, eventsCalendar, shiftsCalendar } from "../ics"
 import { useLocale } from "../i18n"
-import { clubIndex, clubName, type AnyDoc } from "../schema"
+import { clubIndex, clubName, type AnyDoc, refusalText } from "../schema"
 import { localDocuments } from "../store"
 
 export function HomeEvents() {
@@ -57,7 +57,7 @@ export function HomeEvents() {
       setTitle("")
       club.navigate(`#/event/${handle.documentId}`)
     } catch (e) {
-      flash((e as Error).message, "error")
+      flash(refusalText(t, e), "error")
     }
   }
 

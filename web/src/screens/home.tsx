@@ -5,7 +5,7 @@ import { Field, Flash, useFlash } from "../components"
 import { useClub } from "../club"
 import { LANGUAGES, useLocale, type Language } from "../i18n"
 import { HomeEvents } from "./home-events"
-import { addTin, clubCurrency, clubIndex, clubName, newCollection, RecordError, str } from "../schema"
+import { addTin, clubCurrency, clubIndex, clubName, newCollection, RecordError, str, refusalText } from "../schema"
 import { localDocuments, memberships } from "../store"
 
 interface Item {
@@ -54,7 +54,7 @@ export function HomeScreen() {
       setFormOpen(false)
       club.navigate(`#/collection/${handle.documentId}`)
     } catch (e) {
-      flash((e as Error).message, "error")
+      flash(refusalText(t, e), "error")
     }
   }
 

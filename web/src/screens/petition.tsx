@@ -4,6 +4,7 @@
  * each signature the form is emptied and a thank-you panel leaves nothing of the signer on
  * screen; "Next signer" brings back an empty form.
  */
+import { refusalText } from "../schema"
 import { useEffect, useRef, useState, type FormEvent } from "react"
 
 import { Field, Flash, useFlash } from "../components"
@@ -78,7 +79,7 @@ export function PetitionScreen({ id }: { id: string }) {
       setSigner(EMPTY)
       setThanks(true)
     } catch (e) {
-      flash((e as Error).message, "error")
+      flash(refusalText(t, e), "error")
     }
   }
 
