@@ -357,6 +357,12 @@ fn create_club(
         profile.country,
         profile.currency.code()
     )?;
+    writeln!(
+        out,
+        "  time zone:      {} (every date the club sees is on this clock; a coordinator \
+         changes it with `clubsync time-zone ZONE`)",
+        profile.time_zone
+    )?;
     writeln!(out, "Next, invite its first coordinator:")?;
     writeln!(
         out,
