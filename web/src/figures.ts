@@ -10,7 +10,7 @@
  * documents.
  */
 import * as A from "@automerge/automerge"
-import { counts, donations, str, type AnyDoc } from "./schema"
+import { counts, donations, str, type AnyDoc, type Donation } from "./schema"
 
 export interface CollectionFigures {
   /** Donations recorded and not reversed, before the close. */
@@ -54,7 +54,8 @@ function keysAtClose(doc: AnyDoc): ((container: string) => Set<string>) | undefi
   return container => new Set(Object.keys((closed[container] ?? {}) as AnyDoc))
 }
 
-export function collectionFigures(doc: AnyDoc): CollectionFigures {
+/** The figures of `doc`; `all` is its donations when the caller has read them already. */
+export function collectionFigures(doc: AnyDoc, all: Donation[] = donations(doc)): CollectionFigures {
   const atClose = keysAtClose(doc)
   const before = (container: string) => {
     const keys = atClose?.(container)
@@ -64,7 +65,6 @@ export function collectionFigures(doc: AnyDoc): CollectionFigures {
   const countBefore = before("counts")
   const ledgerBefore = before("ledger")
 
-  const all = donations(doc)
   const allCounts = counts(doc)
   const recorded = all.filter(x => !x.reversed && donationBefore(x.id))
   const inTins = recorded.filter(x => x.source === "tin")

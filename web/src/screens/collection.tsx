@@ -49,7 +49,11 @@ export function CollectionScreen({ id }: { id: string }) {
   // screen renders again for every notification of the sync engine, and a collection may hold
   // thousands of donations.
   const read = useMemo(
-    () => (doc ? { figures: collectionFigures(doc), tins: tins(doc), log: custodyLog(doc), donations: donations(doc) } : undefined),
+    () => {
+      if (!doc) return undefined
+      const all = donations(doc)
+      return { figures: collectionFigures(doc, all), tins: tins(doc), log: custodyLog(doc), donations: all }
+    },
     [doc]
   )
   if (!doc || !read) {
