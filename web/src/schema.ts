@@ -225,6 +225,7 @@ export function reversedDonations(doc: AnyDoc): Set<string> {
   )
 }
 
+/** Every donation of the collection, reversed ones marked, in no particular order (`byTime` orders them). */
 export function donations(doc: AnyDoc): Donation[] {
   const reversed = reversedDonations(doc)
   return entries(doc.donations)
@@ -240,7 +241,11 @@ export function donations(doc: AnyDoc): Donation[] {
       device: str(d.device) ?? "",
       reversed: reversed.has(id),
     }))
-    .sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))
+}
+
+/** Donations in the order they were made (time, then id). */
+export function byTime<T extends { at: number; id: string }>(list: T[]): T[] {
+  return [...list].sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))
 }
 
 export function counts(doc: AnyDoc): Count[] {

@@ -18,6 +18,7 @@ import { uuidv7 } from "../ids"
 import { denominationLabel, parseAmount, presets } from "../money"
 import {
   activeCustody,
+  byTime,
   custodyLog,
   donations,
   issueTin,
@@ -83,7 +84,7 @@ export function CollectionScreen({ id }: { id: string }) {
   const active = tin === undefined ? undefined : activeCustody(doc, tin)
   const custody = active && active.collector === me ? active : undefined
   /** My donations in my current issue of the selected tin, not reversed. */
-  const mine = custody ? read.donations.filter(x => x.custody === custody.id && x.collector === me && !x.reversed) : []
+  const mine = custody ? byTime(read.donations.filter(x => x.custody === custody.id && x.collector === me && !x.reversed)) : []
   const last = mine.at(-1)
 
   const write = (what: (d: AnyDoc) => void, ok: string): boolean => {
