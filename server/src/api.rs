@@ -126,6 +126,28 @@ impl From<IdentityError> for ApiError {
     }
 }
 
+/// A request made with the token of a device that is not revoked (`Authorization: Bearer`):
+/// the one way the HTTP API beside `/sync` learns who asks (`/api/device`, token rotation,
+/// rebuilds, and the coordinators' API on top of it).
+#[derive(Clone, Debug)]
+pub struct AuthenticatedDevice(pub DeviceRecord);
+
+impl axum::extract::FromRequestParts<AppState> for AuthenticatedDevice {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let token = device_token(
+            &parts.headers,
+            None,
+            "no device token: send `Authorization: Bearer <token>` with this device's token",
+        )?;
+        Ok(Self(authenticate(state, token).await?))
+    }
+}
+
 /// The device token of a request: `Authorization: Bearer <token>`, else `query` (the websocket's
 /// `?token=`, for browsers, which cannot set headers on one; other routes pass `None`, so a token
 /// never lands in a proxy's access log). `missing` says what to send when there is none.

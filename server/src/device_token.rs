@@ -6,23 +6,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use clubsync_protocol::http_api::{DeviceNow, TokenRotation};
 
-use crate::api::{self, ApiError};
+use crate::api::{ApiError, AuthenticatedDevice};
 use crate::state::AppState;
 
 /// The requesting device as the server knows it now.
 pub async fn now(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthenticatedDevice(device): AuthenticatedDevice,
 ) -> Result<Json<DeviceNow>, ApiError> {
-    let token = api::device_token(
-        &headers,
-        None,
-        "no device token: send `Authorization: Bearer <token>`",
-    )?;
-    let device = api::authenticate(&state, token).await?;
     let identity = state.identity.clone();
     let member = device.member;
     let info = tokio::task::spawn_blocking(move || identity.member(member))
@@ -39,14 +32,8 @@ pub async fn now(
 /// Makes a new token for the requesting device.
 pub async fn rotate(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthenticatedDevice(device): AuthenticatedDevice,
 ) -> Result<Json<TokenRotation>, ApiError> {
-    let token = api::device_token(
-        &headers,
-        None,
-        "no device token: send `Authorization: Bearer <token>` with the token to replace",
-    )?;
-    let device = api::authenticate(&state, token).await?;
     let identity = state.identity.clone();
     let rotated = tokio::task::spawn_blocking(move || identity.rotate_token(device.id))
         .await

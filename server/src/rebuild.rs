@@ -24,7 +24,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use base64::Engine;
 use clubsync_core::document::DocumentKind;
 use clubsync_core::rules::Writer;
@@ -32,23 +32,17 @@ use clubsync_core::rules::rebase::rebase;
 use clubsync_protocol::http_api::{DroppedRecord, RebuildAnswer};
 use clubsync_protocol::{Access, DocumentId};
 
-use crate::api::{self, ApiError, ErrorCode};
+use crate::api::{ApiError, AuthenticatedDevice, ErrorCode};
 use crate::identity::access;
 use crate::state::AppState;
 
 /// The handler of `POST /api/documents/{id}/rebuild`.
 pub async fn rebuild(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    AuthenticatedDevice(device): AuthenticatedDevice,
     path: Result<Path<String>, PathRejection>,
     body: Bytes,
 ) -> Result<Json<RebuildAnswer>, ApiError> {
-    let token = api::device_token(
-        &headers,
-        None,
-        "no device token: send `Authorization: Bearer <token>`, the token this device syncs with",
-    )?;
-    let device = api::authenticate(&state, token).await?;
     let Path(id) = path.map_err(|e| bad(ErrorCode::BadId, e.body_text()))?;
     let document: DocumentId = id
         .parse()

@@ -125,15 +125,8 @@ export function newEvent(a: {
   return doc
 }
 
-export interface NewShift {
-  id: string
-  role: string
-  place: string
-  startsAt: number
-  endsAt: number
-  peopleNeeded: number
-  adultsOnly: boolean
-}
+/** A shift as its screen gives it to the writer: the record's fields. */
+export type NewShift = Shift
 
 /** Adds a shift (collectors and counters are always adults only). */
 export function addShift(d: AnyDoc, s: NewShift): void {

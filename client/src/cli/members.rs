@@ -6,7 +6,7 @@ use std::io::Write as _;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
-use clubsync_client::club_api;
+use clubsync_client::{Membership, club_api};
 use clubsync_protocol::club_api::{ClubChange, ClubMember, MemberChange, NewInvite};
 use qrcode::QrCode;
 use qrcode::render::unicode::Dense1x2;
@@ -63,9 +63,7 @@ pub struct InviteArgs {
 /// Lists the members: `clubsync members`.
 pub fn list(context: &Context) -> anyhow::Result<()> {
     let (home, membership) = context.club()?;
-    let members = runtime()?
-        .block_on(club_api::members(&membership))
-        .context("could not read the members from the server")?;
+    let members = fetch_members(&runtime()?, &membership)?;
     let zone = home.time_zone(&membership);
     let mut out = context.out();
     writeln!(
@@ -97,9 +95,7 @@ pub fn list(context: &Context) -> anyhow::Result<()> {
 pub fn run(context: &Context, command: MembersCommand) -> anyhow::Result<()> {
     let (_, membership) = context.club()?;
     let rt = runtime()?;
-    let members = rt
-        .block_on(club_api::members(&membership))
-        .context("could not read the members from the server")?;
+    let members = fetch_members(&rt, &membership)?;
     match command {
         MembersCommand::Role { member, role } => {
             let m = pick_member(&members, &member)?;
@@ -156,9 +152,7 @@ pub fn invite(context: &Context, args: InviteArgs) -> anyhow::Result<()> {
     let rt = runtime()?;
     let new = match (&args.device_for, &args.role, &args.name) {
         (Some(member), _, _) => {
-            let members = rt
-                .block_on(club_api::members(&membership))
-                .context("could not read the members from the server")?;
+            let members = fetch_members(&rt, &membership)?;
             NewInvite {
                 member_id: Some(pick_member(&members, member)?.id.clone()),
                 ttl_hours: Some(args.hours),
@@ -244,6 +238,15 @@ pub fn time_zone(context: &Context, zone: Option<String>) -> anyhow::Result<()> 
         }
     }
     Ok(())
+}
+
+/// The club's members, as the server lists them.
+fn fetch_members(
+    rt: &tokio::runtime::Runtime,
+    membership: &Membership,
+) -> anyhow::Result<Vec<ClubMember>> {
+    rt.block_on(club_api::members(membership))
+        .context("could not read the members from the server")
 }
 
 /// The member named by part of their name or the start of their id: exactly one, or an error

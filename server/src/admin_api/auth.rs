@@ -18,13 +18,8 @@ impl FromRequestParts<AppState> for Coordinator {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = api::device_token(
-            &parts.headers,
-            None,
-            "no device token: send `Authorization: Bearer <token>` with the token of a \
-             coordinator's device",
-        )?;
-        let device = api::authenticate(state, token).await?;
+        let api::AuthenticatedDevice(device) =
+            api::AuthenticatedDevice::from_request_parts(parts, state).await?;
         if device.role != Role::Coordinator {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,

@@ -4,17 +4,6 @@
 
 use super::*;
 
-/// The invite code an `invite` command printed (the indented line after "Invite for").
-fn invite_code(output: &str) -> String {
-    output
-        .lines()
-        .skip_while(|l| !l.starts_with("Invite for"))
-        .nth(1)
-        .map(|l| l.trim().to_owned())
-        .filter(|code| code.len() == 20)
-        .unwrap_or_else(|| panic!("no invite code in {output}"))
-}
-
 /// The row of `name` in a `members` or `devices` table.
 fn row<'a>(table: &'a str, name: &str) -> &'a str {
     table
@@ -38,7 +27,7 @@ fn a_coordinator_runs_members_and_devices_from_the_cli_and_a_revoked_phone_erase
         "--under-16",
     ]);
     assert!(made.contains("Jo Park (volunteer, under 16)"), "{made}");
-    let code = invite_code(&made);
+    let code = common::printed_code(&made);
     assert!(
         made.contains(&format!("/app/#join={code}")),
         "the link for a phone: {made}"
@@ -79,7 +68,7 @@ fn a_coordinator_runs_members_and_devices_from_the_cli_and_a_revoked_phone_erase
     let made = club.kim.ok(&["invite", "--device-for", "Coordinator Kim"]);
     assert!(made.contains("another device of Coordinator Kim"), "{made}");
     let laptop = Device::new(base, "kim-laptop");
-    laptop.join(&club.proxy, &invite_code(&made));
+    laptop.join(&club.proxy, &common::printed_code(&made));
     let members = club.kim.ok(&["members"]);
     let kim_row = row(&members, "Coordinator Kim");
     assert!(

@@ -10,13 +10,7 @@ fn a_coordinator_invites_by_link_adds_her_laptop_and_a_revoked_phone_erases_the_
     }
     let club = WebClub::start();
     // Kim's laptop (the CLI) took her demo invite: her phone joins as another device of hers.
-    let made = club.kim.ok(&["invite", "--device-for", "Coordinator Kim"]);
-    let code = made
-        .lines()
-        .skip_while(|l| !l.starts_with("Invite for"))
-        .nth(1)
-        .map(|l| l.trim().to_owned())
-        .unwrap_or_else(|| panic!("no code in {made}"));
+    let code = club.kims_device_invite();
     let script = BrowserScript::start(
         "coordinator.mjs",
         &[

@@ -12,13 +12,7 @@ fn a_coordinator_runs_an_event_and_a_volunteer_answers_their_shift() {
         return;
     }
     let club = WebClub::start();
-    let made = club.kim.ok(&["invite", "--device-for", "Coordinator Kim"]);
-    let code = made
-        .lines()
-        .skip_while(|l| !l.starts_with("Invite for"))
-        .nth(1)
-        .map(|l| l.trim().to_owned())
-        .unwrap_or_else(|| panic!("no code in {made}"));
+    let code = club.kims_device_invite();
     let script = BrowserScript::start(
         "events.mjs",
         &[

@@ -163,6 +163,12 @@ impl WebClub {
         &self.server.invites[person]
     }
 
+    /// A code for another device of Coordinator Kim (her laptop's CLI took her demo invite),
+    /// made with `clubsync invite --device-for` on that laptop.
+    fn kims_device_invite(&self) -> String {
+        common::printed_code(&self.kim.ok(&["invite", "--device-for", "Coordinator Kim"]))
+    }
+
     /// Syncs Kim's laptop with the server, then reads the collection and the petition as the
     /// server holds them.
     fn on_server(&self) -> (StreetCollection, Petition) {
