@@ -10,6 +10,8 @@ export class Format {
   readonly #time: Intl.DateTimeFormat
   readonly #day: Intl.DateTimeFormat
   readonly #dayKey: Intl.DateTimeFormat
+  readonly #dayTime: Intl.DateTimeFormat
+  readonly #wallClock: Intl.DateTimeFormat
   readonly #money = new Map<number, Intl.NumberFormat>()
   readonly #locale: string
 
@@ -19,6 +21,10 @@ export class Format {
     this.#time = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone })
     this.#day = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", timeZone })
     this.#dayKey = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone })
+    this.#dayTime = new Intl.DateTimeFormat(locale, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone })
+    this.#wallClock = new Intl.DateTimeFormat("en-CA", {
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone,
+    })
   }
 
   /** A count: `1,234`. */
@@ -51,7 +57,7 @@ export class Format {
 
   /** `Sat 14 Mar 10:00`: a day and a time on the club's clock, for an event. */
   dayTime(ms: number): string {
-    return new Intl.DateTimeFormat(this.#locale, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: this.timeZone }).format(ms)
+    return this.#dayTime.format(ms)
   }
 
   /** `2026-03-14T10:00` on the club's clock: the value of a `datetime-local` input. */
@@ -81,9 +87,7 @@ export class Format {
   }
 
   #parts(ms: number): Record<string, string> {
-    const parts = new Intl.DateTimeFormat("en-CA", {
-      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: this.timeZone,
-    }).formatToParts(ms)
+    const parts = this.#wallClock.formatToParts(ms)
     return Object.fromEntries(parts.map(p => [p.type, p.value]))
   }
 
