@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         member: collector,
         device: "phone-1".into(),
         club_document: None,
+        coordinator: false,
     };
     println!(
         "| donations already in the collection | apply, mean | apply, p99 | check, mean | check, p99 | check / apply (mean) |"

@@ -136,6 +136,15 @@ pub enum RecordError {
     /// The return cannot be submitted while flags that block it are open.
     #[error("the return is blocked: {0}")]
     ReturnBlocked(String),
+    /// A flag that only a correcting record resolves (two active counts of one tin).
+    #[error("a {0} flag is resolved by a count that supersedes the others, not by a note")]
+    FlagNotResolvable(&'static str),
+    /// The document was made before this container existed, and the server has not yet added
+    /// it: sync the document, then try again.
+    #[error(
+        "this document was made by an earlier version and has no {0} yet: sync it with the server, then try again"
+    )]
+    NotUpgradedYet(&'static str),
     /// No shift has this id.
     #[error("no shift {0}")]
     UnknownShift(ShiftId),

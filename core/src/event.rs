@@ -163,7 +163,13 @@ impl Event {
             .with("ends_at", new.ends_at)
             .with("place", new.place.as_str())
             .with_opt("collection", new.collection.map(|c| c.to_string()));
-        let mut doc = document::new_document(actor, Self::KIND, CONTAINERS, at, fields)?;
+        let mut doc = document::new_document(
+            actor,
+            Self::KIND,
+            &[CONTAINERS, &[crate::resolution::CONTAINER]].concat(),
+            at,
+            fields,
+        )?;
         stage::advance(&mut doc, Stage::Planned, at)?;
         Ok(Self { doc })
     }

@@ -1,7 +1,10 @@
 //! Flags: what a CRDT merge cannot prevent, found after the merge and shown to a human.
 //!
-//! Nothing here resolves anything. Two devices offline can each issue tin 7, each count it, or
-//! each book the last place on a shift; both records survive the merge and a flag says so.
+//! Nothing here changes a record. Two devices offline can each issue tin 7, each count it, or
+//! each book the last place on a shift; both records survive the merge and a flag says so. A
+//! coordinator who has dealt with a flag records a resolution (`resolution`): a flag is named by
+//! its [`Flag::kind`] and [`Flag::records`], and a resolution naming them hides it; a flag that
+//! later names more (a third tin issue, one more acceptance) shows again.
 
 use std::fmt;
 
@@ -67,7 +70,10 @@ pub enum Flag {
         signatures: Vec<SignatureId>,
     },
     /// The petition text no longer matches the hash frozen when signing started.
-    PetitionTextChanged,
+    PetitionTextChanged {
+        /// The hash of the text the petition holds now.
+        text_hash: String,
+    },
     /// More stock left than came in.
     NegativeStock {
         /// The item.
@@ -81,6 +87,84 @@ impl Flag {
     /// Whether this flag blocks the submission of a street collection return.
     pub fn blocks_return(&self) -> bool {
         matches!(self, Flag::TwoActiveCounts { .. })
+    }
+
+    /// Whether a coordinator may resolve the flag with a note. Two active counts of one tin are
+    /// resolved only by a count that supersedes the others: the return cannot go in with two
+    /// totals for one tin, whatever a note says.
+    pub fn resolvable(&self) -> bool {
+        !self.blocks_return()
+    }
+
+    /// The flag's kind, as a resolution names it (snake case, stable).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Flag::TinIssuedTwice { .. } => "tin_issued_twice",
+            Flag::SealUsedTwice { .. } => "seal_used_twice",
+            Flag::TinReturnedTwice { .. } => "tin_returned_twice",
+            Flag::TwoActiveCounts { .. } => "two_active_counts",
+            Flag::MoneyHandledByUnder16 { .. } => "money_handled_by_under16",
+            Flag::OverbookedShift { .. } => "overbooked_shift",
+            Flag::LikelyDuplicateSignatures { .. } => "likely_duplicate_signatures",
+            Flag::PetitionTextChanged { .. } => "petition_text_changed",
+            Flag::NegativeStock { .. } => "negative_stock",
+        }
+    }
+
+    /// Every flag kind, as [`Flag::kind`] names them.
+    pub const KINDS: &'static [&'static str] = &[
+        "tin_issued_twice",
+        "seal_used_twice",
+        "tin_returned_twice",
+        "two_active_counts",
+        "money_handled_by_under16",
+        "overbooked_shift",
+        "likely_duplicate_signatures",
+        "petition_text_changed",
+        "negative_stock",
+    ];
+
+    /// What the flag names, sorted: the records of its document (`custody/<id>`, `counts/<id>`,
+    /// `shifts/<id>`, `signatures/<id>`, `items/<id>`) and, for a flag about a figure, the
+    /// figure (`accepted/3`, `stock/-40`, `text/<hash>`), so that a resolution of "3 accepted"
+    /// does not hide "4 accepted".
+    pub fn records(&self) -> Vec<String> {
+        let mut records: Vec<String> = match self {
+            Flag::TinIssuedTwice { custody, .. } | Flag::SealUsedTwice { custody, .. } => custody
+                .iter()
+                .map(|c| format!("custody/{}", c.key()))
+                .collect(),
+            Flag::TinReturnedTwice { custody, .. } => vec![format!("custody/{}", custody.key())],
+            Flag::TwoActiveCounts {
+                custody, counts, ..
+            } => {
+                let mut r = vec![format!("custody/{}", custody.key())];
+                r.extend(counts.iter().map(|c| format!("counts/{}", c.key())));
+                r
+            }
+            Flag::MoneyHandledByUnder16 { member, records } => {
+                let mut r = records.clone();
+                r.push(format!("members/{}", member.key()));
+                r
+            }
+            Flag::OverbookedShift {
+                shift, accepted, ..
+            } => vec![
+                format!("shifts/{}", shift.key()),
+                format!("accepted/{accepted}"),
+            ],
+            Flag::LikelyDuplicateSignatures { signatures } => signatures
+                .iter()
+                .map(|s| format!("signatures/{}", s.key()))
+                .collect(),
+            Flag::PetitionTextChanged { text_hash } => vec![format!("text/{text_hash}")],
+            Flag::NegativeStock { item, quantity } => {
+                vec![format!("items/{}", item.key()), format!("stock/{quantity}")]
+            }
+        };
+        records.sort();
+        records.dedup();
+        records
     }
 }
 
@@ -121,7 +205,9 @@ impl fmt::Display for Flag {
                     signatures.len()
                 )
             }
-            Flag::PetitionTextChanged => f.write_str("petition text changed after signing started"),
+            Flag::PetitionTextChanged { .. } => {
+                f.write_str("petition text changed after signing started")
+            }
             Flag::NegativeStock { item, quantity } => write!(f, "stock of {item} is {quantity}"),
         }
     }

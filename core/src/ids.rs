@@ -137,6 +137,10 @@ record_id!(
     /// A stock movement.
     MovementId
 );
+record_id!(
+    /// A coordinator's resolution of a flag.
+    ResolutionId
+);
 
 /// The number painted on a collection tin. Tins are numbered consecutively per collection.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]

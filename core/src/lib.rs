@@ -77,6 +77,7 @@ pub mod ids;
 pub mod money;
 pub mod petition;
 pub mod reports;
+pub mod resolution;
 pub mod rules;
 pub mod sponsorship;
 pub mod stage;

@@ -98,7 +98,13 @@ impl MaterialsStock {
         at: Timestamp,
     ) -> Result<Self, RecordError> {
         let fields = Record::new().with("club", club.to_string());
-        let doc = document::new_document(actor, Self::KIND, CONTAINERS, at, fields)?;
+        let doc = document::new_document(
+            actor,
+            Self::KIND,
+            &[CONTAINERS, &[crate::resolution::CONTAINER]].concat(),
+            at,
+            fields,
+        )?;
         Ok(Self { doc })
     }
 

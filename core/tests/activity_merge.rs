@@ -131,7 +131,8 @@ fn a_text_edited_offline_while_another_device_started_signing_is_flagged() {
     assert!(
         a.flags()
             .expect("flags")
-            .contains(&Flag::PetitionTextChanged)
+            .iter()
+            .any(|f| matches!(f, Flag::PetitionTextChanged { .. }))
     );
 }
 

@@ -184,11 +184,11 @@ fn a_tin_issued_on_two_devices_at_once_and_a_reused_seal_are_flagged() {
     let w = world();
     let mut a = fixtures::World {
         collection: replica(&w.collection),
-        ..world_with(&w)
+        ..fixtures::world_with(&w)
     };
     let mut b = fixtures::World {
         collection: replica(&w.collection),
-        ..world_with(&w)
+        ..fixtures::world_with(&w)
     };
     a.issue(2, w.ana, "S-1", 0);
     b.issue(2, w.ben, "S-2", 1);
@@ -248,17 +248,6 @@ fn entries_merged_after_the_return_are_post_close_adjustments() {
 }
 
 /// The club and member ids of `w`, for building a second world around a replica.
-fn world_with(w: &fixtures::World) -> fixtures::World {
-    fixtures::World {
-        club: w.club.clone(),
-        collection: w.collection.clone(),
-        ana: w.ana,
-        ben: w.ben,
-        cho: w.cho,
-        kid: w.kid,
-    }
-}
-
 #[test]
 fn a_tin_returned_and_issued_again_is_not_flagged() {
     let mut w = world();

@@ -17,6 +17,7 @@ fn writer(member: MemberId) -> Writer {
         member,
         device: "phone-1".into(),
         club_document: None,
+        coordinator: false,
     }
 }
 

@@ -198,6 +198,7 @@ fn the_typed_api_writes_exactly_the_documented_keys() {
             "kind",
             "ledger",
             "permit",
+            "resolutions",
             "returns",
             "reversals",
             "schema_version",

@@ -31,6 +31,7 @@ fn writer(member: MemberId) -> Writer {
         member,
         device: "phone-1".into(),
         club_document: None,
+        coordinator: false,
     }
 }
 

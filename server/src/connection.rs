@@ -115,6 +115,7 @@ pub async fn serve(socket: WebSocket, device: DeviceRecord, state: AppState) {
             device: device.id,
             member: device.member,
             club_document,
+            coordinator: device.role == clubsync_core::club::Role::Coordinator,
         },
         outbox,
         new_documents: AtomicUsize::new(0),

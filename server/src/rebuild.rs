@@ -110,6 +110,7 @@ pub async fn rebuild(
             member: device.member,
             device: device.id.to_string(),
             club_document: identity.club_document(device.club).ok(),
+            coordinator: device.role == clubsync_core::club::Role::Coordinator,
         };
         let rebased = catch_unwind(AssertUnwindSafe(|| rebase(&local, &base, &writer)))
             .map_err(|_| "automerge failed on it".to_owned())

@@ -160,6 +160,7 @@ impl Server {
                         device: *device,
                         member: MemberId::from_uuid(device.uuid()),
                         club_document: None,
+                        coordinator: false,
                     };
                     let command = DocCommand::Sync {
                         conn,

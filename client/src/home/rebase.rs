@@ -55,6 +55,7 @@ impl DeviceHome {
             })?,
             device: membership.device_id.clone(),
             club_document: Some(membership.club_document),
+            coordinator: membership.role == clubsync_core::club::Role::Coordinator,
         };
         let rebased = rebase(&local, &base, &writer).map_err(|e| failed(e.to_string()))?;
         let aside_dir = self.dir.join("refused");

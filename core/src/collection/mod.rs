@@ -101,7 +101,13 @@ impl StreetCollection {
             .with("club", new.club.to_string())
             .with("title", new.title.trim())
             .with("currency", new.currency.code());
-        let mut doc = document::new_document(actor, Self::KIND, CONTAINERS, at, fields)?;
+        let mut doc = document::new_document(
+            actor,
+            Self::KIND,
+            &[CONTAINERS, &[crate::resolution::CONTAINER]].concat(),
+            at,
+            fields,
+        )?;
         stage::advance(&mut doc, Stage::Planned, at)?;
         Ok(Self { doc })
     }

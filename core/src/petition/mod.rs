@@ -72,7 +72,13 @@ impl Petition {
             .with("text_hash", text_hash(&new.text))
             .with_opt("deadline", new.deadline)
             .with_opt("retain_until", new.retain_until);
-        let doc = document::new_document(actor, Self::KIND, CONTAINERS, at, fields)?;
+        let doc = document::new_document(
+            actor,
+            Self::KIND,
+            &[CONTAINERS, &[crate::resolution::CONTAINER]].concat(),
+            at,
+            fields,
+        )?;
         Ok(Self { doc })
     }
 
@@ -154,7 +160,9 @@ impl Petition {
         let signatures = self.signatures()?;
         let frozen_differs = self.frozen_hash()?.is_some_and(|h| h != current);
         if frozen_differs || signatures.iter().any(|s| s.text_hash != current) {
-            flags.push(Flag::PetitionTextChanged);
+            flags.push(Flag::PetitionTextChanged {
+                text_hash: current.clone(),
+            });
         }
         let mut groups: std::collections::BTreeMap<(String, String), Vec<_>> = Default::default();
         for s in signatures {

@@ -43,6 +43,8 @@ pub struct Writer {
     pub device: String,
     /// The club document of the device's club: a new document must name it as its `club`.
     pub club_document: Option<DocumentId>,
+    /// Whether the member is a coordinator: only coordinators resolve flags.
+    pub coordinator: bool,
 }
 
 /// The rule a refused change broke. [`Rule::code`] names it in `/metrics` and in errors.
@@ -78,6 +80,8 @@ pub enum Rule {
     /// A change was made under an Automerge actor id another device owns (checked by the
     /// server, which knows which device first used each actor).
     ActorOfAnotherDevice,
+    /// A flag was resolved by a member who is not a coordinator, or in another's name.
+    NotACoordinator,
 }
 
 impl Rule {
@@ -98,6 +102,7 @@ impl Rule {
             Self::TextFrozen => "text_frozen",
             Self::NotAClubsyncDocument => "not_a_clubsync_document",
             Self::ActorOfAnotherDevice => "actor_of_another_device",
+            Self::NotACoordinator => "not_a_coordinator",
         }
     }
 
@@ -118,6 +123,7 @@ impl Rule {
             Self::TextFrozen => "a petition's text is frozen once it has a signature",
             Self::NotAClubsyncDocument => "new documents must be clubsync documents of your club",
             Self::ActorOfAnotherDevice => "each device writes under its own actor ids",
+            Self::NotACoordinator => "only a coordinator resolves a flag, in their own name",
         }
     }
 }

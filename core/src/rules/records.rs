@@ -17,6 +17,7 @@ use crate::fields::MapReader;
 use crate::ids::{MemberId, TinNumber};
 use crate::money::Money;
 use crate::petition::{read_consent, read_signature};
+use crate::resolution::read_resolution;
 
 /// Checks every record `written` names (every record, for a new document) and the root.
 pub(crate) fn check(
@@ -144,7 +145,12 @@ impl<'a> Records<'a> {
     /// A new document: its root, and every record in it as new.
     fn check_whole(&self) -> Result<(), Refusal> {
         let shape = shape::of(self.kind);
-        let names: Vec<&str> = shape.containers.iter().map(|c| c.name).collect();
+        let names: Vec<&str> = shape
+            .containers
+            .iter()
+            .map(|c| c.name)
+            .filter(|name| !shape.added_later.contains(name))
+            .collect();
         document::check_document(self.doc, self.kind, &names)
             .map_err(|e| Refusal::new("", Rule::NotAClubsyncDocument, e.to_string()))?;
         if self.kind != DocumentKind::Club
@@ -161,7 +167,10 @@ impl<'a> Records<'a> {
         }
         for container in shape.containers {
             if let Entries::Records { .. } = container.entries {
-                for key in self.root().map(container.name).map_err(invalid)?.keys() {
+                let Some(records) = self.root().opt_map(container.name).map_err(invalid)? else {
+                    continue; // a container added later, which the server adds
+                };
+                for key in records.keys() {
                     self.check_record(container.name, &key, Touch::New)?;
                 }
             }
@@ -281,6 +290,7 @@ impl<'a> Records<'a> {
                 self.money(&path, r.money().map_err(invalid)?, true)?;
                 self.device(&path, &r.str("device").map_err(invalid)?, touch)?;
             }
+            (_, crate::resolution::CONTAINER) => self.check_resolution(&path, key, &r, touch)?,
             (DocumentKind::MaterialsStock, "movements") => {
                 let item = r.str("item").map_err(invalid)?;
                 self.must_exist(&path, "items", &item)?;
@@ -338,6 +348,61 @@ impl<'a> Records<'a> {
                         "only the two counters sign a count",
                     ));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// A flag resolution: a flag kind a note may resolve, what it names present in the
+    /// document, and written by a coordinator in their own name from their own device.
+    fn check_resolution(
+        &self,
+        path: &str,
+        key: &str,
+        r: &MapReader<'_, Automerge>,
+        touch: Touch,
+    ) -> Result<(), Refusal> {
+        let resolution = read_resolution(record_id(path, key)?, r).map_err(invalid)?;
+        if resolution.kind == "two_active_counts" {
+            return Err(Refusal::new(
+                path,
+                Rule::InvalidRecord,
+                "two active counts are resolved by a count that supersedes the others",
+            ));
+        }
+        if resolution.note.trim().is_empty() {
+            return Err(Refusal::new(
+                path,
+                Rule::InvalidRecord,
+                "a resolution says how",
+            ));
+        }
+        self.device(path, &resolution.device, touch)?;
+        if touch == Touch::New && (!self.writer.coordinator || resolution.by != self.writer.member)
+        {
+            return Err(Refusal::new(
+                path,
+                Rule::NotACoordinator,
+                format!(
+                    "resolved in the name of member {} from a device of member {}{}",
+                    resolution.by,
+                    self.writer.member,
+                    if self.writer.coordinator {
+                        ""
+                    } else {
+                        ", who is not a coordinator"
+                    }
+                ),
+            ));
+        }
+        let shape = shape::of(self.kind);
+        for named in &resolution.records {
+            if let Some((container, record)) = named.split_once('/')
+                && shape
+                    .container(container)
+                    .is_some_and(|c| matches!(c.entries, Entries::Records { .. }))
+            {
+                self.must_exist(path, container, record)?;
             }
         }
         Ok(())

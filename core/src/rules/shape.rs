@@ -43,6 +43,9 @@ pub struct Shape {
     pub once: &'static [&'static str],
     /// The containers.
     pub containers: &'static [Container],
+    /// Containers that documents made by earlier builds lack (`resolutions`): a new document
+    /// may come without them, and the server adds them (`document::add_missing_containers`).
+    pub added_later: &'static [&'static str],
 }
 
 impl Shape {
@@ -62,6 +65,8 @@ const fn records(name: &'static str) -> Container {
         },
     }
 }
+
+const RESOLUTIONS: &str = crate::resolution::CONTAINER;
 
 const FIXED: &[&str] = &["kind", "schema_version", "created_at", "club"];
 
@@ -90,6 +95,7 @@ const CLUB: Shape = Shape {
             },
         },
     ],
+    added_later: &[],
 };
 
 const STREET_COLLECTION: Shape = Shape {
@@ -125,7 +131,9 @@ const STREET_COLLECTION: Shape = Shape {
         },
         records("ledger"),
         records("returns"),
+        records(RESOLUTIONS),
     ],
+    added_later: &[RESOLUTIONS],
 };
 
 const PETITION: Shape = Shape {
@@ -138,7 +146,9 @@ const PETITION: Shape = Shape {
         },
         records("signatures"),
         records("consents"),
+        records(RESOLUTIONS),
     ],
+    added_later: &[RESOLUTIONS],
 };
 
 const EVENT: Shape = Shape {
@@ -158,7 +168,9 @@ const EVENT: Shape = Shape {
                 add_only: &[],
             },
         },
+        records(RESOLUTIONS),
     ],
+    added_later: &[RESOLUTIONS],
 };
 
 const SPONSORED_ACTIVITY: Shape = Shape {
@@ -183,12 +195,14 @@ const SPONSORED_ACTIVITY: Shape = Shape {
         },
         records("payments"),
     ],
+    added_later: &[],
 };
 
 const MATERIALS_STOCK: Shape = Shape {
     fixed: FIXED,
     once: &[],
-    containers: &[records("items"), records("movements")],
+    containers: &[records("items"), records("movements"), records(RESOLUTIONS)],
+    added_later: &[RESOLUTIONS],
 };
 
 /// Where documents of `kind` may be written.
@@ -201,4 +215,36 @@ pub fn of(kind: DocumentKind) -> &'static Shape {
         DocumentKind::SponsoredActivity => &SPONSORED_ACTIVITY,
         DocumentKind::MaterialsStock => &MATERIALS_STOCK,
     }
+}
+
+/// Adds to `doc` the containers of its kind that it lacks (a document made by an earlier build
+/// has no `resolutions`), in one change at `at`; returns their names, empty when it lacks none.
+///
+/// Only the server calls this, as the one writer of every document's containers: devices never
+/// create a container, since two devices doing it concurrently would each make one and the
+/// merge would hide one of them with its records.
+pub fn add_missing_containers(
+    doc: &mut automerge::Automerge,
+    at: crate::timestamp::Timestamp,
+) -> Result<Vec<&'static str>, crate::error::RecordError> {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+
+    let kind = DocumentKind::of(doc)?;
+    let missing: Vec<&'static str> = of(kind)
+        .containers
+        .iter()
+        .map(|c| c.name)
+        .filter(|name| !matches!(doc.get(automerge::ROOT, *name), Ok(Some(_))))
+        .collect();
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    crate::document::write(doc, at, |tx| {
+        for name in &missing {
+            tx.put_object(automerge::ROOT, *name, automerge::ObjType::Map)?;
+        }
+        Ok(())
+    })?;
+    Ok(missing)
 }

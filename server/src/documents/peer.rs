@@ -66,6 +66,9 @@ pub struct PeerInfo {
     /// The club document of the device's club, which a new document must name (`None` when
     /// the identity database could not say; the registry still ties the document to the club).
     pub club_document: Option<DocumentId>,
+    /// Whether the member is a coordinator (a role change cuts the member's connections, so
+    /// this is the role now).
+    pub coordinator: bool,
 }
 
 impl PeerInfo {
@@ -75,6 +78,7 @@ impl PeerInfo {
             member: self.member,
             device: self.device.to_string(),
             club_document: self.club_document,
+            coordinator: self.coordinator,
         }
     }
 }

@@ -110,6 +110,7 @@ impl World {
             member,
             device: device_of(member),
             club_document: Some(self.club_id),
+            coordinator: member == self.ana,
         }
     }
 

@@ -23,6 +23,7 @@ fn peer(club_n: u8, device: u8) -> PeerInfo {
         device: DeviceId::from_uuid(Uuid::from_bytes([device; 16])),
         member: MemberId::from_uuid(Uuid::from_bytes([device; 16])),
         club_document: None,
+        coordinator: false,
     }
 }
 
