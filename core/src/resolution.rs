@@ -190,3 +190,49 @@ impl Resolvable for crate::collection::StreetCollection {}
 impl Resolvable for crate::event::Event {}
 impl Resolvable for crate::petition::Petition {}
 impl Resolvable for crate::stock::MaterialsStock {}
+
+/// The flags of one document of any kind, split into open ones and the resolutions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocumentFlags {
+    /// The flags no resolution covers.
+    pub open: Vec<Flag>,
+    /// Every resolution in the document.
+    pub resolutions: Vec<FlagResolution>,
+}
+
+/// The flags of `doc` (a street collection's read with the club's members), open and resolved.
+/// A kind without flags (a club, a sponsored activity) has none.
+pub fn document_flags(
+    doc: Automerge,
+    club: &crate::club::Club,
+) -> Result<DocumentFlags, SchemaError> {
+    use crate::document::DocumentKind;
+    fn split<D: Resolvable>(d: &D, flags: Vec<Flag>) -> Result<DocumentFlags, SchemaError> {
+        let resolutions = d.resolutions()?;
+        Ok(DocumentFlags {
+            open: open(flags, &resolutions),
+            resolutions,
+        })
+    }
+    match DocumentKind::of(&doc)? {
+        DocumentKind::StreetCollection => {
+            let c = crate::collection::StreetCollection::from_automerge(doc)?;
+            let mut flags = c.flags()?;
+            flags.extend(c.age_flags(club)?);
+            split(&c, flags)
+        }
+        DocumentKind::Event => {
+            let e = crate::event::Event::from_automerge(doc)?;
+            split(&e, e.flags()?)
+        }
+        DocumentKind::Petition => {
+            let p = crate::petition::Petition::from_automerge(doc)?;
+            split(&p, p.flags()?)
+        }
+        DocumentKind::MaterialsStock => {
+            let s = crate::stock::MaterialsStock::from_automerge(doc)?;
+            split(&s, s.flags()?)
+        }
+        _ => Ok(DocumentFlags::default()),
+    }
+}

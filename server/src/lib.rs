@@ -34,6 +34,7 @@ pub mod data_dir_lock;
 pub mod demo;
 pub mod device_token;
 pub mod documents;
+pub mod flag_list;
 pub mod http_connections;
 pub mod identity;
 pub mod join_rate;

@@ -34,6 +34,7 @@ pub fn app(state: AppState, web_dir: PathBuf) -> Router {
         .route("/api/join", post(api::join))
         .route("/api/device", get(device_token::now))
         .route("/api/device/token", post(device_token::rotate))
+        .route("/api/flags", get(crate::flag_list::list))
         // A device uploads its whole copy of a document: as large as one sync frame may be.
         .route(
             "/api/documents/{id}/rebuild",

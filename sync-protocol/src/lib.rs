@@ -45,6 +45,7 @@ pub mod club_api;
 pub mod codec;
 pub mod doc_sync;
 pub mod error;
+pub mod flag_api;
 pub mod http_api;
 pub mod ids;
 pub mod limits;

@@ -10,6 +10,7 @@ mod audit;
 mod collection;
 mod devices;
 mod event;
+mod flags;
 mod join;
 mod members;
 mod parse;
@@ -107,6 +108,20 @@ enum Command {
         /// The device: part of its name or its member's name, or the start of its id.
         device: String,
     },
+    /// The flags merges left for a coordinator (a tin with two collectors at once, an
+    /// overbooked shift, two signatures that look alike), and resolving one with a note
+    ///
+    ///   clubsync flags
+    ///   clubsync flags --resolved
+    ///   clubsync flags resolve 1 --note "Ben handed tin 7 to Cho at 11:00"
+    #[command(verbatim_doc_comment)]
+    Flags {
+        #[command(subcommand)]
+        command: Option<flags::FlagsCommand>,
+        /// Also list the resolved flags: who resolved each, when, how.
+        #[arg(long)]
+        resolved: bool,
+    },
     /// Show the club's time zone, or set it (coordinators): every date is on its clock
     ///
     ///   clubsync time-zone
@@ -146,6 +161,14 @@ impl Cli {
             Command::Devices => devices::list(&context),
             Command::Revoke { device } => devices::revoke(&context, &device),
             Command::TimeZone { zone } => members::time_zone(&context, zone),
+            Command::Flags {
+                command: None,
+                resolved,
+            } => flags::list(&context, resolved),
+            Command::Flags {
+                command: Some(flags::FlagsCommand::Resolve(args)),
+                ..
+            } => flags::resolve(&context, args),
         }
     }
 }

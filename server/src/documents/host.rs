@@ -27,6 +27,7 @@ use super::club_edits::{self, title_of};
 use super::command::{ClubEdit, DocCommand};
 use super::effects::{Commit, Effects, HostLimits, IndexRequest, Input, Loaded, Registration};
 use super::peer::{ConnId, Outbound, PeerInfo};
+use super::upgrade;
 use crate::identity::ClubId;
 
 /// Chunks a document may gather while loaded before it is compacted at once into one snapshot.
@@ -395,7 +396,7 @@ impl DocumentHost {
         self.commit_or_answer(batch, touched, effects);
     }
 
-    /// Adds the server's own edits, then asks to commit; with nothing to commit, answers the
+    /// Adds the server's own edits (missing containers, club edits), then asks to commit; with nothing to commit, answers the
     /// peers that spoke.
     fn commit_or_answer(
         &mut self,
@@ -403,15 +404,18 @@ impl DocumentHost {
         touched: BTreeSet<ConnId>,
         effects: &mut Effects,
     ) {
-        let peer_bytes: u64 = batch.chunks.iter().map(|c| c.len() as u64).sum();
-        if let Some(written) = club_edits::write(
-            self.id,
-            &mut self.doc,
-            &mut self.pending_edits,
-            self.stored.bytes + peer_bytes,
-            self.limits.max_document_bytes,
-            batch.now_ms,
-        ) {
+        let limit = self.limits.max_document_bytes;
+        let bytes = |b: &Batch| b.chunks.iter().map(|c| c.len() as u64).sum::<u64>();
+        let stored = self.stored.bytes + bytes(&batch);
+        if let Some(chunk) = upgrade::write(self.id, &mut self.doc, stored, limit, batch.now_ms) {
+            batch.change_count += 1;
+            batch.chunks.push(chunk);
+        }
+        let stored = self.stored.bytes + bytes(&batch);
+        let edits = &mut self.pending_edits;
+        if let Some(written) =
+            club_edits::write(self.id, &mut self.doc, edits, stored, limit, batch.now_ms)
+        {
             batch.chunks.push(written.chunk);
             batch.change_count += written.change_count;
             batch.edited = written.edits;

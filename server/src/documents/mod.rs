@@ -10,7 +10,8 @@
 //! - [`actor_book`]: which device owns each Automerge actor id, shared by every host.
 //! - [`peer`], [`command`], [`effects`]: the types between connections, hosts and shells;
 //!   [`outbox`]: a connection's bounded queue and what happens to a device that falls behind;
-//!   [`club_edits`]: the server's own writes into a club document.
+//!   [`club_edits`]: the server's own writes into a club document; [`upgrade`]: the containers
+//!   it adds to a document an earlier build made.
 
 pub(crate) mod actor;
 pub mod actor_book;
@@ -23,6 +24,7 @@ pub mod hub;
 pub(crate) mod load;
 pub mod outbox;
 pub mod peer;
+pub mod upgrade;
 
 pub use actor_book::ActorBook;
 pub use command::{ClubEdit, DocCommand};

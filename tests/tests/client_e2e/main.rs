@@ -27,6 +27,7 @@ use rand::{Rng, SeedableRng};
 mod club_devices;
 mod coordinators;
 mod faults;
+mod flags;
 mod token_swap;
 
 /// The longest any one `clubsync` command may take before the test kills it and fails.
