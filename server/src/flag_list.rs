@@ -1,5 +1,6 @@
-//! `GET /api/flags`: the club's open flags and its resolutions, for any device of the club (a
-//! collector's screen shows its collection's flags; a coordinator resolves them).
+//! `GET /api/flags[?document=<id>]`: the club's open flags and its resolutions (or one
+//! document's), for any device of the club (a collector's screen shows its collection's flags;
+//! a coordinator resolves them).
 //!
 //! The flags are derived by `clubsync-core` (`resolution::document_flags`) from the committed
 //! documents in the store, never a loaded document's memory (nothing uncommitted leaves the
@@ -7,7 +8,8 @@
 //! name or contact details.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use clubsync_core::club::Club;
 use clubsync_core::document::{DocumentKind, TypedDocument};
 use clubsync_core::flags::Flag;
@@ -15,7 +17,7 @@ use clubsync_core::resolution::document_flags;
 use clubsync_protocol::DocumentId;
 use clubsync_protocol::flag_api::{ClubFlags, OpenFlag, ResolvedFlag};
 
-use crate::api::{ApiError, AuthenticatedDevice};
+use crate::api::{ApiError, AuthenticatedDevice, ErrorCode};
 use crate::documents::club_edits::title_of;
 use crate::state::AppState;
 
@@ -27,11 +29,31 @@ const FLAGGED: [DocumentKind; 4] = [
     DocumentKind::MaterialsStock,
 ];
 
-/// The open flags of every document of the asking device's club, and its resolutions.
+/// The query: one document, or (absent) all of the club's.
+#[derive(serde::Deserialize)]
+pub struct FlagQuery {
+    document: Option<String>,
+}
+
+/// The open flags of every document of the asking device's club (or of `?document=`), and
+/// the resolutions.
 pub async fn list(
     State(state): State<AppState>,
     AuthenticatedDevice(device): AuthenticatedDevice,
+    query: Result<Query<FlagQuery>, QueryRejection>,
 ) -> Result<Json<ClubFlags>, ApiError> {
+    let Query(query) =
+        query.map_err(|e| ApiError::new(e.status(), ErrorCode::BadQuery, e.body_text()))?;
+    let only: Option<DocumentId> = match query.document.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => Some(text.parse().map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                ErrorCode::BadId,
+                format!("{text:?} is not a document id"),
+            )
+        })?),
+        _ => None,
+    };
     let identity = state.identity.clone();
     let storage = state.hub.storage().clone();
     let club_id = device.club;
@@ -50,7 +72,7 @@ pub async fn list(
             })?;
         let mut answer = ClubFlags::default();
         for info in identity.list_documents(club_id)? {
-            if !FLAGGED.contains(&info.kind) {
+            if !FLAGGED.contains(&info.kind) || only.is_some_and(|id| id != info.id) {
                 continue;
             }
             let Some(doc) = stored(&info.id)? else {

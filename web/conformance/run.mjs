@@ -34,7 +34,7 @@ await build({
   logLevel: "warn",
   output: { file: bundle, format: "esm" },
 })
-const { schema, events, petitions, money, figures, refusal } = await import(pathToFileURL(bundle).href)
+const { schema, events, petitions, money, figures, refusal, flags } = await import(pathToFileURL(bundle).href)
 
 const spec = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"))
 const load = file => A.load(new Uint8Array(readFileSync(join(dir, file))))
@@ -59,6 +59,7 @@ const ops = {
   assign: (d, a) => events.assign(d, { ...a, member: member(a.member) }),
   answer: (d, a) => events.answer(d, a.id, a.status, a.attended ?? undefined),
   advanceEvent: (d, a) => events.advanceEvent(d, a.stage, a.at),
+  resolveFlag: (d, a) => flags.resolveFlag(d, a),
 }
 
 /** The writers of new documents: their whole first change. */

@@ -17,6 +17,7 @@ import { CollectionScreen } from "./screens/collection"
 import { CountingScreen } from "./screens/counting"
 import { DevicesScreen } from "./screens/devices"
 import { EventScreen } from "./screens/event"
+import { FlagsScreen } from "./screens/flags"
 import { HomeScreen } from "./screens/home"
 import { JoinAnotherClub, JoinScreen } from "./screens/join"
 import { MembersScreen } from "./screens/members"
@@ -86,6 +87,7 @@ function Screens() {
         <Route path="/event/:id">{({ id }) => <EventScreen key={id} id={id} />}</Route>
         <Route path="/members" component={MembersScreen} />
         <Route path="/devices" component={DevicesScreen} />
+        <Route path="/flags" component={FlagsScreen} />
         <Route>
           <Redirect to="/home" replace />
         </Route>

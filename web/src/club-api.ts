@@ -3,6 +3,7 @@
  * token. The shapes are the server's (`clubsync_protocol::club_api`); a refusal carries the
  * server's `error` code and message.
  */
+import type { ClubFlags } from "./flags"
 import type { Membership } from "./store"
 
 export interface ClubMember {
@@ -71,6 +72,9 @@ async function call<T>(me: Membership, method: string, path: string, body?: unkn
 }
 
 export const clubApi = {
+  /** Any device of the club: the open flags and resolutions of its documents, or of one. */
+  flags: (me: Membership, document?: string) =>
+    call<ClubFlags>(me, "GET", document ? `/api/flags?document=${encodeURIComponent(document)}` : "/api/flags"),
   members: (me: Membership) => call<ClubMember[]>(me, "GET", "/api/club/members"),
   devices: (me: Membership) => call<ClubDevice[]>(me, "GET", "/api/club/devices"),
   invite: (me: Membership, invite: { role?: string; name?: string; under_16?: boolean; member_id?: string }) =>

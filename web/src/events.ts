@@ -13,7 +13,7 @@ export const ANSWERS = ["accepted", "tentative", "declined", "needs_action"] as 
 export const EVENT_STAGES = ["planned", "held"] as const
 /** Roles that handle money: only members of 16 or over take them. */
 const MONEY_ROLES = new Set(["collector", "counter"])
-const EVENT_CONTAINERS = ["status", "shifts", "assignments"]
+const EVENT_CONTAINERS = ["status", "shifts", "assignments", "resolutions"]
 
 export interface EventView {
   title: string

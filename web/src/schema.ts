@@ -279,7 +279,7 @@ export function counts(doc: AnyDoc): Count[] {
 // ---------------------------------------------------------------------------------------------
 // Street collection: writing
 
-const COLLECTION_CONTAINERS = ["permit", "status", "tins", "custody", "donations", "reversals", "counts", "ledger", "returns"]
+const COLLECTION_CONTAINERS = ["permit", "status", "tins", "custody", "donations", "reversals", "counts", "ledger", "returns", "resolutions"]
 
 /** The first (and only first) change of a new street collection: root fields and every container. */
 export function newCollection(args: { club: string; title: string; currency: string; at: number }): AnyDoc {

@@ -10,6 +10,8 @@
 //! The app agrees when both refuse, or when both write and the app's change passes the server's
 //! rules and reads back, through core's readers, exactly as core's own record does.
 //!
+//! Flag resolutions are records too (`resolution`), written by a coordinator.
+//!
 //! Beside the records: the collection screen's figures against core's reconciliation on the
 //! same documents (post-close entries left out), an event's overbooked shifts against core's
 //! `Event::flags`, money (digits per currency, formatting, typed
@@ -26,6 +28,7 @@ mod event;
 mod figures;
 mod money;
 mod petition;
+mod resolution;
 mod world;
 
 use std::collections::BTreeMap;
@@ -36,6 +39,7 @@ use clubsync_core::collection::StreetCollection;
 use clubsync_core::document::{DocumentKind, TypedDocument};
 use clubsync_core::event::Event;
 use clubsync_core::petition::Petition;
+use clubsync_core::resolution::Resolvable;
 use clubsync_core::rules::{self, Writer};
 use clubsync_tests::node;
 use serde_json::{Value, json};
@@ -214,7 +218,8 @@ fn reading(doc: &Automerge) -> String {
                     c.tins(),
                     c.custody_log(),
                     c.donations(),
-                    c.counts()
+                    c.counts(),
+                    c.resolutions()
                 )
             ),
             Err(e) => format!("unreadable: {e}"),
@@ -227,7 +232,8 @@ fn reading(doc: &Automerge) -> String {
                     e.event_type(),
                     e.status(),
                     e.shifts(),
-                    e.assignments()
+                    e.assignments(),
+                    e.resolutions()
                 )
             ),
             Err(e) => format!("unreadable: {e}"),
@@ -240,7 +246,8 @@ fn reading(doc: &Automerge) -> String {
                     p.frozen_at(),
                     p.frozen_hash(),
                     p.signatures(),
-                    p.consents()
+                    p.consents(),
+                    p.resolutions()
                 )
             ),
             Err(e) => format!("unreadable: {e}"),
@@ -302,6 +309,7 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
     let mut cases = collection::cases(&world);
     cases.extend(petition::cases(&world));
     cases.extend(event::cases(&world));
+    cases.extend(resolution::cases(&world));
     let figure_docs = figures::documents(&world);
     let event_docs = event::documents(&world);
     let money = money::Inputs::new();

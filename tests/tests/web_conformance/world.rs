@@ -251,7 +251,7 @@ impl World {
         }
     }
 
-    fn issue(
+    pub fn issue(
         &self,
         c: &mut StreetCollection,
         tin: u32,

@@ -279,6 +279,44 @@ export const en = {
   refuseShiftPeople: "A shift needs at least one person.",
   refuseUnder16Shift: (name: string) => `${name} is under 16: this shift is for members of 16 or over.`,
 
+  // Flags and their resolutions.
+  flags: "Flags",
+  openFlags: (n: number) => (n === 0 ? "Flags" : `Flags (${n})`),
+  noFlags: "No open flags. Flags show here when records made on several phones disagree.",
+  resolvedFlags: "Resolved",
+  noResolvedFlags: "None resolved yet.",
+  refresh: "Refresh",
+  resolve: "Resolve",
+  resolveNote: "What you found or did",
+  resolveCorrected: "A record was put right",
+  flagResolvedHere: "Resolved on this phone: it is gone on every phone once it reaches the server.",
+  flagNeedsCount: "Correct the count to resolve this: a note cannot.",
+  flagsHere: (n: number) => (n === 1 ? "1 flag for a coordinator" : `${n} flags for a coordinator`),
+  flagKindName: (kind: string) =>
+    ({
+      tin_issued_twice: "tin out twice",
+      seal_used_twice: "seal used twice",
+      tin_returned_twice: "return recorded twice",
+      two_active_counts: "two counts",
+      money_handled_by_under16: "money handled by an under-16",
+      overbooked_shift: "overbooked shift",
+      likely_duplicate_signatures: "likely duplicate signatures",
+      petition_text_changed: "petition text changed",
+      negative_stock: "stock below zero",
+    })[kind] ?? kind,
+  resolvedBy: (name: string, when: string, corrected: boolean) => `${corrected ? "Corrected" : "Checked"} by ${name}, ${when}`,
+  flagTinIssuedTwice: (tin: number, n: number) => `Tin ${tin} is out with ${n} collectors at once.`,
+  flagSealUsedTwice: (seal: string, n: number) => `Seal ${seal} is on ${n} tin issues.`,
+  flagTinReturnedTwice: (tin: number) => `The return of tin ${tin} was recorded on two phones at once: check who received it and the seal.`,
+  flagTwoActiveCounts: (tin: number, n: number) => `Tin ${tin} has ${n} counts: the return waits until one is kept.`,
+  flagUnder16Money: (name: string, n: number) => `${name} is not recorded as 16 or over, yet carried or counted money (${n} records).`,
+  flagDuplicateSignatures: (n: number) => `${n} signatures look like the same person.`,
+  flagPetitionText: "The petition's text changed after signing started.",
+  flagNegativeStock: (quantity: number) => `Stock went below zero (${quantity}).`,
+  refuseFlagNeedsCount: "Two counts of one tin are resolved by correcting the count, not by a note.",
+  refuseFlagNote: "Write what you found or did.",
+  refuseNotUpgraded: "This record was made by an earlier version: connect once so the server updates it, then try again.",
+
 }
 
 /** The shape every language gives: the same keys, each a string or a function of the same parameters. */

@@ -11,6 +11,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from "react"
 
 import { Field, Flash, useFlash } from "../components"
+import { RecordFlags } from "../flag-list"
 import { useClub } from "../club"
 import { collectionFigures } from "../figures"
 import { useLocale } from "../i18n"
@@ -301,6 +302,7 @@ export function CollectionScreen({ id }: { id: string }) {
         </div>
       </div>
       <Flash testid="collection-message" message={message} />
+      <RecordFlags id={id} />
       <Nav id={id} />
     </section>
   )

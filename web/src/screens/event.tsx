@@ -8,6 +8,7 @@ import { useEffect, useState, type FormEvent } from "react"
 
 import { Field, Flash, useFlash } from "../components"
 import { memberName, useClub } from "../club"
+import { RecordFlags } from "../flag-list"
 import { addShift, advanceEvent, answer, assign, assignments, eventView, overbooked, shifts, SHIFT_ROLES } from "../events"
 import { useLocale } from "../i18n"
 import { uuidv7 } from "../ids"
@@ -108,6 +109,7 @@ export function EventScreen({ id }: { id: string }) {
         </button>
       ) : null}
       <Flash testid="event-message" message={message} />
+      <RecordFlags id={id} />
       <h2>{t.shifts}</h2>
       {shifts(doc).length === 0 ? <p className="empty">{t.noShifts}</p> : null}
       <ul className="rows">

@@ -4,6 +4,8 @@ import { useRef, useState, type FormEvent } from "react"
 import { Field, Flash, useFlash } from "../components"
 import { useClub } from "../club"
 import { LANGUAGES, useLocale, type Language } from "../i18n"
+import { useClubFlags } from "../flag-list"
+import { openAll } from "../flags"
 import { HomeEvents } from "./home-events"
 import { addTin, clubCurrency, clubIndex, clubName, newCollection, RecordError, str, refusalText } from "../schema"
 import { localDocuments, memberships } from "../store"
@@ -27,6 +29,10 @@ export function HomeScreen() {
   const [title, setTitle] = useState("")
   const [tinCount, setTinCount] = useState(String(DEFAULT_TINS))
   const titleInput = useRef<HTMLInputElement>(null)
+
+  const coordinator = club.me.role === "coordinator"
+  const [flags] = useClubFlags(club, coordinator)
+  const openFlagCount = openAll(flags?.open ?? [], id => club.sync.doc(id)).length
 
   const clubDoc = club.club()
   const items = new Map<string, Item>()
@@ -77,13 +83,16 @@ export function HomeScreen() {
       <p className="lead">
         {club.me.member_name} · {t.role(club.me.role)}
       </p>
-      {club.me.role === "coordinator" ? (
+      {coordinator ? (
         <div className="row">
           <button data-testid="open-members" className="secondary" type="button" onClick={() => club.navigate("#/members")}>
             {t.members}
           </button>
           <button data-testid="open-devices" className="secondary" type="button" onClick={() => club.navigate("#/devices")}>
             {t.devices}
+          </button>
+          <button data-testid="open-flags" className="secondary" type="button" onClick={() => club.navigate("#/flags")}>
+            {t.openFlags(openFlagCount)}
           </button>
         </div>
       ) : null}

@@ -8,6 +8,7 @@ import { refusalText } from "../schema"
 import { useEffect, useRef, useState, type FormEvent } from "react"
 
 import { Field, Flash, useFlash } from "../components"
+import { RecordFlags } from "../flag-list"
 import { useClub } from "../club"
 import { useLocale } from "../i18n"
 import { uuidv7 } from "../ids"
@@ -158,6 +159,7 @@ export function PetitionScreen({ id }: { id: string }) {
         </div>
       </div>
       <Flash testid="petition-message" message={message} />
+      <RecordFlags id={id} />
       {nav}
     </section>
   )
