@@ -5,6 +5,7 @@
  * (`GET /api/flags`, kept for offline use); a resolution on this phone or synced from another
  * hides its flag at once, from the document itself.
  */
+import * as A from "@automerge/automerge"
 import { useCallback, useEffect, useState, type FormEvent } from "react"
 
 import { clubApi } from "./club-api"
@@ -139,12 +140,27 @@ export function FlagRows({ flags, showDocument }: { flags: OpenFlag[]; showDocum
   )
 }
 
-/** The open flags of one document, on its screen (nothing when it has none). */
+/** How long a record screen waits after its document last changed before asking for flags. */
+const ASK_AFTER_CHANGE_MS = 1000
+
+/**
+ * The open flags of one document, on its screen (nothing when it has none). A flag comes from
+ * records merged on the server, so the screen asks again once its document has changed (a
+ * change synced from another device, or this phone's own records sent).
+ */
 export function RecordFlags({ id }: { id: string }) {
   const club = useClub()
   const { t } = useLocale()
-  const [flags] = useClubFlags(club, true, id)
-  const open = openIn(flags?.open ?? [], id, club.sync.doc(id))
+  const [flags, refresh] = useClubFlags(club, true, id)
+  const doc = club.sync.doc(id)
+  const heads = doc ? A.getHeads(doc as A.Doc<unknown>).join(",") : ""
+  const state = club.sync.status().state
+  useEffect(() => {
+    if (!heads || state !== "saved") return
+    const timer = setTimeout(refresh, ASK_AFTER_CHANGE_MS)
+    return () => clearTimeout(timer)
+  }, [heads, state, refresh])
+  const open = openIn(flags?.open ?? [], id, doc)
   if (open.length === 0) return null
   return (
     <section data-testid="record-flags" className="card flags no-print">

@@ -41,6 +41,7 @@ use serde_json::{Value, json};
 
 mod coordinator;
 mod events;
+mod flags;
 mod korean;
 mod offline_collector;
 mod refused_change;
