@@ -473,15 +473,5 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
             )?;
         }
     }
-    let flags = event.flags()?;
-    writeln!(context.out())?;
-    if flags.is_empty() {
-        writeln!(context.out(), "Flags: none")?;
-    } else {
-        writeln!(context.out(), "Flags (for a coordinator to resolve):")?;
-        for flag in flags {
-            writeln!(context.out(), "  - {flag}")?;
-        }
-    }
-    Ok(())
+    super::flags::print_for_record(context, &event, event.flags()?, club.as_ref())
 }

@@ -115,7 +115,7 @@ pub fn list(context: &Context, show_resolved: bool) -> anyhow::Result<()> {
             n + 1,
             listed.title,
             pick::kind_name(listed.kind).0,
-            describe(&listed.flag, &club)
+            describe(&listed.flag, Some(&club))
         )?;
     }
     if !open.is_empty() && membership.role == Role::Coordinator {
@@ -144,16 +144,56 @@ pub fn list(context: &Context, show_resolved: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A flag in words, members by name.
-fn describe(flag: &Flag, club: &Club) -> String {
+/// A flag in words, members by name (once the club document is here).
+fn describe(flag: &Flag, club: Option<&Club>) -> String {
     match flag {
         Flag::MoneyHandledByUnder16 { member, records } => format!(
-            "{} is not recorded as 16 or over, yet {} record(s) have them carrying or counting money",
-            pick::member_name(Some(club), *member),
-            records.len()
+            "{} is not recorded as 16 or over, yet {} record(s) have them carrying or counting money: {}",
+            pick::member_name(club, *member),
+            records.len(),
+            records.join(", ")
         ),
         _ => flag.to_string(),
     }
+}
+
+/// The flags block of a record's `show`: its open flags (`flags` less what `doc`'s resolutions
+/// cover), and how many were resolved.
+pub fn print_for_record<D: Resolvable>(
+    context: &Context,
+    doc: &D,
+    flags: Vec<Flag>,
+    club: Option<&Club>,
+) -> anyhow::Result<()> {
+    let resolutions = doc.resolutions()?;
+    let open = clubsync_core::resolution::open(flags, &resolutions);
+    let mut out = context.out();
+    writeln!(out)?;
+    let resolved = if resolutions.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} resolved: clubsync flags --resolved)",
+            resolutions.len()
+        )
+    };
+    if open.is_empty() {
+        writeln!(out, "Flags: none{resolved}")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Flags (for a coordinator to resolve: clubsync flags){resolved}:"
+    )?;
+    for flag in open {
+        let blocks = if flag.blocks_return() {
+            " (blocks the return)"
+        } else {
+            ""
+        };
+        writeln!(out, "  - {}{blocks}", describe(&flag, club))?;
+    }
+    Ok(())
 }
 
 /// `clubsync flags resolve N --note TEXT`.
@@ -197,7 +237,7 @@ pub fn resolve(context: &Context, args: ResolveArgs) -> anyhow::Result<()> {
     writeln!(
         context.out(),
         "Resolved on this device: {} ({}). `clubsync sync` sends it; then it is gone on every device.",
-        describe(&listed.flag, &club),
+        describe(&listed.flag, Some(&club)),
         listed.title
     )?;
     Ok(())

@@ -342,15 +342,5 @@ fn show(context: &Context, query: &str) -> anyhow::Result<()> {
             safe(place)
         )?;
     }
-    let flags = petition.flags()?;
-    writeln!(context.out())?;
-    if flags.is_empty() {
-        writeln!(context.out(), "Flags: none")?;
-    } else {
-        writeln!(context.out(), "Flags (for a coordinator to resolve):")?;
-        for flag in flags {
-            writeln!(context.out(), "  - {flag}")?;
-        }
-    }
-    Ok(())
+    super::flags::print_for_record(context, &petition, petition.flags()?, None)
 }

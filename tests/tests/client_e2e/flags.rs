@@ -56,6 +56,12 @@ fn a_flag_resolved_on_the_coordinators_laptop_is_gone_on_every_device() {
         ),
         "{listed}"
     );
+    let show = club.kim.ok(&["collection", "show", &club.collection]);
+    assert!(
+        show.contains("Flags (for a coordinator to resolve: clubsync flags):")
+            && show.contains("tin 7 is issued to 2 collectors at once"),
+        "{show}"
+    );
     let (status, body) = flags_api(&club, &club.park);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["open"][0]["kind"], "tin_issued_twice", "{body}");
@@ -128,6 +134,8 @@ fn a_flag_resolved_on_the_coordinators_laptop_is_gone_on_every_device() {
             && park.contains("Lee handed tin 7 to Park at 11:00"),
         "{park}"
     );
+    let show = club.park.ok(&["collection", "show", &club.collection]);
+    assert!(show.contains("Flags: none (1 resolved"), "{show}");
     let (_, body) = flags_api(&club, &club.park);
     assert_eq!(body["open"], serde_json::json!([]), "{body}");
     assert_eq!(body["resolved"][0]["by"], "Coordinator Kim", "{body}");

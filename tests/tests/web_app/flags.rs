@@ -35,7 +35,10 @@ fn a_flag_resolved_on_one_device_disappears_on_another() {
         .ok(&["collection", "issue-tin", COLLECTION, "5", "--seal", "K-5"]);
     club.kim.ok(&["sync"]);
     let listed = club.kim.ok(&["flags"]);
-    assert!(listed.contains("tin 5 is issued to 2 collectors"), "{listed}");
+    assert!(
+        listed.contains("tin 5 is issued to 2 collectors"),
+        "{listed}"
+    );
     script.resume(Value::Null);
     script.finish();
 

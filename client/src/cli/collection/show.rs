@@ -2,7 +2,6 @@
 //! reconciliation.
 
 use super::*;
-use clubsync_core::flags::Flag;
 use clubsync_core::time_zone::ClubTimeZone;
 
 /// A stage as people say it: "return submitted".
@@ -200,30 +199,7 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
     if let Some(club) = club {
         flags.extend(collection.age_flags(club)?);
     }
-    writeln!(context.out())?;
-    if flags.is_empty() {
-        writeln!(context.out(), "Flags: none")?;
-    } else {
-        writeln!(context.out(), "Flags (for a coordinator to resolve):")?;
-        for flag in flags {
-            let blocks = if flag.blocks_return() {
-                " (blocks the return)"
-            } else {
-                ""
-            };
-            match &flag {
-                Flag::MoneyHandledByUnder16 { member, records } => writeln!(
-                    context.out(),
-                    "  - {} is not recorded as 16 or over, yet {} record(s) have them carrying \
-                     or counting money: {}",
-                    name(*member),
-                    records.len(),
-                    records.join(", ")
-                )?,
-                _ => writeln!(context.out(), "  - {flag}{blocks}")?,
-            }
-        }
-    }
+    crate::cli::flags::print_for_record(context, &collection, flags, club)?;
     Ok(())
 }
 
