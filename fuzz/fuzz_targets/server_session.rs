@@ -64,6 +64,7 @@ const PEER: PeerInfo = PeerInfo {
     device: DeviceId::from_uuid(Uuid::from_bytes([4; 16])),
     member: MemberId::from_uuid(Uuid::from_bytes([4; 16])),
     club_document: None,
+    coordinator: false,
 };
 
 /// A document's host and its committed store.
