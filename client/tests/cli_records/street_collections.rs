@@ -384,3 +384,104 @@ fn refusals_name_the_problem_and_record_nothing() {
         "{error}"
     );
 }
+
+#[test]
+fn a_mistyped_card_donation_is_reversed_and_every_total_is_right_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path();
+    device(home, Role::Coordinator);
+    let id = created_id(
+        &ok(home, &["collection", "create", "Station", "--tins", "1"]),
+        "collection",
+    );
+    ok(
+        home,
+        &["collection", "donate", "Station", "500", "--source", "card"],
+    );
+    ok(
+        home,
+        &[
+            "collection",
+            "donate",
+            "Station",
+            "2.00",
+            "--source",
+            "cash",
+        ],
+    );
+    let listed = ok(home, &["collection", "donations", "Station"]);
+    let line = listed
+        .lines()
+        .find(|l| l.contains("500.00 GBP"))
+        .unwrap_or_else(|| panic!("no 500.00 in\n{listed}"));
+    assert!(line.contains(" card "), "{line}");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains(" cash ") && l.contains("2.00 GBP")),
+        "{listed}"
+    );
+    let short = line.split_whitespace().next().expect("an id");
+
+    let why = refused(
+        home,
+        &["collection", "reverse", "Station", short, "--reason", " "],
+    );
+    assert!(why.contains("reason must not be empty"), "{why}");
+    let why = refused(
+        home,
+        &["collection", "reverse", "Station", "0194", "--reason", "x"],
+    );
+    assert!(why.contains("at least 8 characters"), "{why}");
+
+    let out = ok(
+        home,
+        &[
+            "collection",
+            "reverse",
+            "Station",
+            short,
+            "--reason",
+            "typed 500.00 for 5.00",
+        ],
+    );
+    assert!(
+        out.contains("Reversed donation") && out.contains("500.00 GBP"),
+        "{out}"
+    );
+    ok(
+        home,
+        &[
+            "collection",
+            "donate",
+            "Station",
+            "5.00",
+            "--source",
+            "card",
+        ],
+    );
+    let why = refused(
+        home,
+        &[
+            "collection",
+            "reverse",
+            "Station",
+            short,
+            "--reason",
+            "again",
+        ],
+    );
+    assert!(why.contains("already reversed"), "{why}");
+
+    let c = collection(home, &id);
+    assert_eq!(c.donations_outside_tins_total().expect("total").minor, 700);
+    let listed = ok(home, &["collection", "donations", "Station"]);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("500.00 GBP") && l.contains("(reversed)")),
+        "{listed}"
+    );
+    let show = ok(home, &["collection", "show", "Station"]);
+    assert!(show.contains("7.00 GBP"), "{show}");
+}

@@ -23,7 +23,9 @@ pub enum DonationSource {
     Card,
     /// Online (a QR code on the tin or stall).
     Online,
-    /// Cash handed over outside a tin, or anything else.
+    /// Cash handed over outside a tin (a note given at the stall).
+    Cash,
+    /// Anything else (a cheque, a bank transfer).
     Other,
 }
 
@@ -33,6 +35,7 @@ impl DonationSource {
             Self::Tin(_) => "tin",
             Self::Card => "card",
             Self::Online => "online",
+            Self::Cash => "cash",
             Self::Other => "other",
         }
     }
@@ -215,6 +218,7 @@ pub(crate) fn read_donation(
         }
         "card" => DonationSource::Card,
         "online" => DonationSource::Online,
+        "cash" => DonationSource::Cash,
         "other" => DonationSource::Other,
         other => {
             return Err(SchemaError::Invalid {

@@ -151,11 +151,12 @@ pub fn read_donation_rows(
                 (None, Some(source)) => match source.to_ascii_lowercase().as_str() {
                     "card" => DonationSource::Card,
                     "online" => DonationSource::Online,
-                    "other" | "cash" => DonationSource::Other,
+                    "cash" => DonationSource::Cash,
+                    "other" => DonationSource::Other,
                     "tin" => return Err("source tin needs a tin number in the tin column".into()),
                     _ => {
                         return Err(format!(
-                            "unknown source {source:?}: write card, online or other"
+                            "unknown source {source:?}: write card, online, cash or other"
                         ));
                     }
                 },

@@ -26,11 +26,13 @@ use super::pick::{self, Acting};
 
 mod count;
 mod donate;
+mod reverse;
 mod show;
 mod tins;
 
 use count::{close, count};
 use donate::{donate, import};
+use reverse::{donations, reverse};
 use show::{list, show};
 use tins::{add_tins, issue_tin, return_tin};
 
@@ -52,7 +54,7 @@ pub enum CollectionCommand {
     /// List the street collections on this device: id, title, status and total so far
     ///
     /// The total is the money counted from tins plus donations outside tins (card, online,
-    /// other); money in a tin counts once its tin is counted.
+    /// cash, other); money in a tin counts once its tin is counted.
     List,
 
     /// Show one collection: its tins and who has them, counts, totals, and anything flagged
@@ -105,10 +107,26 @@ pub enum CollectionCommand {
     #[command(verbatim_doc_comment)]
     Donate(DonateArgs),
 
+    /// List every donation of a collection with its id, reversed ones marked
+    Donations {
+        /// The collection: its id, the start of its id, or part of its title.
+        collection: String,
+    },
+
+    /// Reverse a donation recorded in error, with a reason (it stays listed, out of every total)
+    ///
+    /// DONATION is its id, or its end as `collection donations` lists it (8 characters or
+    /// more).
+    ///
+    /// Example (a card payment typed as 500.00 instead of 5.00):
+    ///   clubsync collection reverse "High Street" 9b6e2f0c4a1d --reason "typed 500.00 for 5.00"
+    #[command(verbatim_doc_comment)]
+    Reverse(ReverseArgs),
+
     /// Record many donations from a CSV file, all or none
     ///
     /// The file has a header row with an `amount` column and optional `tin`, `note` and
-    /// `source` (card, online, other) columns. Every row is checked first: one bad row refuses
+    /// `source` (card, online, cash, other) columns. Every row is checked first: one bad row refuses
     /// the whole file, naming its line, and nothing is recorded. Otherwise each row becomes its
     /// own donation, all saved together.
     ///
@@ -201,7 +219,9 @@ pub enum Source {
     Card,
     /// Online (a QR code on the tin or stall).
     Online,
-    /// Cash handed over outside a tin, or anything else.
+    /// Cash handed over outside a tin.
+    Cash,
+    /// Anything else (a cheque, a bank transfer).
     Other,
 }
 
@@ -210,6 +230,7 @@ impl Source {
         match self {
             Source::Card => DonationSource::Card,
             Source::Online => DonationSource::Online,
+            Source::Cash => DonationSource::Cash,
             Source::Other => DonationSource::Other,
         }
     }
@@ -300,6 +321,19 @@ impl StageArg {
 }
 
 #[derive(Args, Debug)]
+pub struct ReverseArgs {
+    /// The collection: its id, the start of its id, or part of its title.
+    collection: String,
+    /// The donation: its id, or its end as `collection donations` lists it.
+    donation: String,
+    /// Why (required), e.g. "typed 500.00 for 5.00".
+    #[arg(long)]
+    reason: String,
+    #[command(flatten)]
+    acting: Acting,
+}
+
+#[derive(Args, Debug)]
 pub struct CloseArgs {
     /// The collection: its id, the start of its id, or part of its title.
     collection: String,
@@ -323,6 +357,8 @@ pub fn run(context: &Context, command: CollectionCommand) -> anyhow::Result<()> 
         CollectionCommand::ReturnTin(args) => return_tin(context, args),
         CollectionCommand::Donate(args) => donate(context, args),
         CollectionCommand::Import(args) => import(context, args),
+        CollectionCommand::Donations { collection } => donations(context, &collection),
+        CollectionCommand::Reverse(args) => reverse(context, args),
         CollectionCommand::Count(args) => count(context, args),
         CollectionCommand::Close(args) => close(context, args),
     }
