@@ -17,7 +17,7 @@ fn a_good_file_reads_every_row_with_its_source() {
     assert_eq!(rows[0].source, DonationSource::Tin(TinNumber(2)));
     assert_eq!(rows[1].source, DonationSource::Card);
     assert_eq!(rows[1].note.as_deref(), Some("contactless"));
-    assert_eq!(rows[2].source, DonationSource::Other);
+    assert_eq!(rows[2].source, DonationSource::Cash);
 }
 
 #[test]
