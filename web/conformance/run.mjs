@@ -49,6 +49,7 @@ const ops = {
     schema.issueTin(d, { id: a.id, tin: a.tin, collector: member(a.collector), seal: a.seal, issuedBy: a.issuedBy, at: a.at }),
   returnTin: (d, a) => schema.returnTin(d, a.custody, { at: a.at, to: a.to, sealIntact: a.sealIntact }),
   recordTinDonation: (d, a) => schema.recordTinDonation(d, a),
+  recordDonation: (d, a) => schema.recordDonation(d, { ...a, note: a.note ?? undefined }),
   reverseDonation: (d, a) => schema.reverseDonation(d, a),
   recordCount: (d, a) =>
     schema.recordCount(d, { ...a, counter1: member(a.counter1), counter2: member(a.counter2) }),

@@ -17,7 +17,7 @@ export interface CollectionFigures {
   recorded: number
   /** Of them, into tins. */
   inTins: number
-  /** Of them, outside tins (card, online, other). */
+  /** Of them, outside tins (card, online, cash, other). */
   outside: number
   /** Minor units tapped into tins (a tally, not money counted). */
   tallyMinor: number

@@ -161,6 +161,7 @@ export interface Donation {
   at: number
   collector: string
   device: string
+  note?: string
   reversed: boolean
 }
 
@@ -239,6 +240,7 @@ export function donations(doc: AnyDoc): Donation[] {
       at: num(d.at) ?? 0,
       collector: str(d.collector) ?? "",
       device: str(d.device) ?? "",
+      note: str(d.note),
       reversed: reversed.has(id),
     }))
 }
@@ -377,9 +379,42 @@ export function recordTinDonation(d: AnyDoc, n: NewTinDonation): void {
   }
 }
 
+/** Where money outside a tin comes in (docs/schema.md `source`, less `tin`). */
+export const OUTSIDE_SOURCES = ["card", "online", "cash", "other"] as const
+
+/** A donation outside tins as the collection screen gives it to the writer. */
+export interface NewDonation {
+  id: string
+  source: string
+  amountMinor: number
+  currency: string
+  at: number
+  collector: string
+  device: string
+  note?: string
+}
+
+/** Records money given outside a tin (a card payment, online, cash handed over, other), as core's `record_donation`. */
+export function recordDonation(d: AnyDoc, n: NewDonation): void {
+  if (!(OUTSIDE_SOURCES as readonly string[]).includes(n.source)) throw new RecordError(`${n.source} is not a source of money outside tins.`)
+  if (!Number.isSafeInteger(n.amountMinor) || n.amountMinor <= 0) throw refuse("refuseAmount")
+  if (str(d.currency) !== n.currency) throw new RecordError(`This collection is in ${str(d.currency)}.`)
+  if (d.donations[n.id]) throw new RecordError("Duplicate id; try again.")
+  const record: AnyDoc = {
+    source: I(n.source),
+    amount_minor: n.amountMinor,
+    currency: I(n.currency),
+    at: n.at,
+    collector: I(n.collector),
+    device: I(n.device),
+  }
+  if (n.note !== undefined) record.note = I(n.note)
+  d.donations[n.id] = record
+}
+
 /** Reverses a donation recorded in error: a new entry with a reason, never a deletion. */
 export function reverseDonation(d: AnyDoc, r: { id: string; donation: string; reason: string; by: string; at: number }): void {
-  if (!r.reason.trim()) throw new RecordError("A reversal needs a reason.")
+  if (!r.reason.trim()) throw refuse("refuseReversalReason")
   if (!d.donations[r.donation]) throw new RecordError("Unknown donation.")
   if (reversedDonations(d).has(r.donation)) throw refuse("refuseAlreadyUndone")
   if (d.reversals[r.id]) throw new RecordError("Duplicate id; try again.")

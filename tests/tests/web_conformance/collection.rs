@@ -19,6 +19,7 @@ pub fn cases(w: &World) -> Vec<Case> {
     let mut cases = new_collections(w);
     cases.extend(tins(w, &c));
     cases.extend(taps(w, &c));
+    cases.extend(outside_tins(w, &c));
     cases.extend(counts(w, &c));
     cases
 }
@@ -422,5 +423,67 @@ fn counts(w: &World, c: &Collections) -> Vec<Case> {
         sign("sign_count_for_the_other_counter", w.ana, w.ben, c.count),
         sign("sign_count_not_a_counter", w.kid, w.kid, c.count),
         sign("sign_unknown_count", w.ben, w.ben, CountId::new_v7(at(0))),
+    ]
+}
+
+/// Money outside tins (a card payment, online, cash handed over, other) and the reversal of
+/// a card payment typed wrong.
+fn outside_tins(w: &World, c: &Collections) -> Vec<Case> {
+    let give = |name: &str, source: &str, minor: i64, currency: &str, note: Option<&str>| {
+        let id = DonationId::new_v7(at(64));
+        let args = json!({
+            "id": id.key(), "source": source, "amountMinor": minor, "currency": currency,
+            "at": at(64).millis(), "collector": w.ana.key(), "device": device_of(w.ana),
+            "note": note,
+        });
+        let (source_text, currency, note) =
+            (source.to_owned(), currency.to_owned(), note.map(str::to_owned));
+        Case::on(name, "recordDonation", args, w.writer(w.ana), &c.out, move |d| {
+            let source = match source_text.as_str() {
+                "card" => DonationSource::Card,
+                "online" => DonationSource::Online,
+                "cash" => DonationSource::Cash,
+                "other" => DonationSource::Other,
+                other => return Err(format!("{other} is not a source outside tins").into()),
+            };
+            d.record_donation(&NewDonation {
+                id,
+                source,
+                amount: Money::new(minor, Currency::new(&currency)?),
+                at: at(64),
+                collector: w.ana,
+                device: device_of(w.ana),
+                note,
+            })?;
+            Ok(())
+        })
+    };
+    let mut typed_wrong = c.out.clone();
+    let wrong = w.card(&mut typed_wrong, 50_000, 65);
+    let reverse = |name: &str, reason: &str| {
+        let id = ReversalId::new_v7(at(66));
+        let args = json!({ "id": id.key(), "donation": wrong.key(), "reason": reason, "by": w.ana.key(), "at": at(66).millis() });
+        Case::on(
+            name,
+            "reverseDonation",
+            args,
+            w.writer(w.ana),
+            &typed_wrong,
+            |d| -> Outcome {
+                d.reverse_donation(id, wrong, reason, w.ana, at(66))?;
+                Ok(())
+            },
+        )
+    };
+    vec![
+        give("card_payment", "card", 500, "GBP", Some("contactless")),
+        give("online_payment", "online", 1000, "GBP", None),
+        give("cash_handed_over", "cash", 2000, "GBP", None),
+        give("a_cheque", "other", 2500, "GBP", Some("cheque 0012")),
+        give("card_payment_of_nothing", "card", 0, "GBP", None),
+        give("card_payment_in_euros", "card", 500, "EUR", None),
+        give("money_from_nowhere", "tinless", 500, "GBP", None),
+        reverse("card_payment_typed_wrong_reversed", "typed 500.00 for 5.00"),
+        reverse("card_payment_reversed_without_a_reason", "  "),
     ]
 }

@@ -281,7 +281,7 @@ impl World {
         self.donate(c, DonationSource::Tin(TinNumber(tin)), by, minor, minute)
     }
 
-    fn card(&self, c: &mut StreetCollection, minor: i64, minute: i64) -> DonationId {
+    pub fn card(&self, c: &mut StreetCollection, minor: i64, minute: i64) -> DonationId {
         self.donate(c, DonationSource::Card, self.ana, minor, minute)
     }
 

@@ -317,6 +317,7 @@ export const en = {
   refuseFlagNote: "Write what you found or did.",
   refuseNotUpgraded: "This record was made by an earlier version: connect once so the server updates it, then try again.",
 
+  refuseReversalReason: "Say why it is undone.",
 }
 
 /** The shape every language gives: the same keys, each a string or a function of the same parameters. */

@@ -304,4 +304,5 @@ export const ko: Messages = {
   refuseFlagNote: "확인한 내용이나 조치를 쓰세요.",
   refuseNotUpgraded: "이전 버전에서 만든 기록입니다. 서버가 갱신하도록 한 번 연결한 뒤 다시 시도하세요.",
 
+  refuseReversalReason: "취소하는 이유를 쓰세요.",
 }
