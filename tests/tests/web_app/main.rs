@@ -43,6 +43,7 @@ mod coordinator;
 mod events;
 mod flags;
 mod korean;
+mod money;
 mod offline_collector;
 mod refused_change;
 mod shared_records;

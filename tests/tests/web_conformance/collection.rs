@@ -436,27 +436,37 @@ fn outside_tins(w: &World, c: &Collections) -> Vec<Case> {
             "at": at(64).millis(), "collector": w.ana.key(), "device": device_of(w.ana),
             "note": note,
         });
-        let (source_text, currency, note) =
-            (source.to_owned(), currency.to_owned(), note.map(str::to_owned));
-        Case::on(name, "recordDonation", args, w.writer(w.ana), &c.out, move |d| {
-            let source = match source_text.as_str() {
-                "card" => DonationSource::Card,
-                "online" => DonationSource::Online,
-                "cash" => DonationSource::Cash,
-                "other" => DonationSource::Other,
-                other => return Err(format!("{other} is not a source outside tins").into()),
-            };
-            d.record_donation(&NewDonation {
-                id,
-                source,
-                amount: Money::new(minor, Currency::new(&currency)?),
-                at: at(64),
-                collector: w.ana,
-                device: device_of(w.ana),
-                note,
-            })?;
-            Ok(())
-        })
+        let (source_text, currency, note) = (
+            source.to_owned(),
+            currency.to_owned(),
+            note.map(str::to_owned),
+        );
+        Case::on(
+            name,
+            "recordDonation",
+            args,
+            w.writer(w.ana),
+            &c.out,
+            move |d| {
+                let source = match source_text.as_str() {
+                    "card" => DonationSource::Card,
+                    "online" => DonationSource::Online,
+                    "cash" => DonationSource::Cash,
+                    "other" => DonationSource::Other,
+                    other => return Err(format!("{other} is not a source outside tins").into()),
+                };
+                d.record_donation(&NewDonation {
+                    id,
+                    source,
+                    amount: Money::new(minor, Currency::new(&currency)?),
+                    at: at(64),
+                    collector: w.ana,
+                    device: device_of(w.ana),
+                    note,
+                })?;
+                Ok(())
+            },
+        )
     };
     let mut typed_wrong = c.out.clone();
     let wrong = w.card(&mut typed_wrong, 50_000, 65);

@@ -70,7 +70,7 @@ export const en = {
   donationsRecorded: (n: number) => (n === 1 ? " donation recorded" : " donations recorded"),
   inTinsOutside: (inTins: number, outside: number) => `: ${inTins} in tins, ${outside} outside`,
   talliedInTins: " tallied in tins",
-  outsideTins: " outside tins (card, online, other)",
+  outsideTins: " outside tins (card, online, cash, other)",
   countedFrom: " counted from ",
   tins: (n: number) => (n === 1 ? "1 tin" : `${n} tins`),
   entries: (n: number) => (n === 1 ? "1 entry" : `${n} entries`),
@@ -318,6 +318,21 @@ export const en = {
   refuseNotUpgraded: "This record was made by an earlier version: connect once so the server updates it, then try again.",
 
   refuseReversalReason: "Say why it is undone.",
+  // Money outside tins, and the list of donations.
+  moneyOutsideTins: "Money outside tins",
+  source: "How it was given",
+  sourceName: (source: string) =>
+    ({ card: "Card (reader)", online: "Online or QR code", cash: "Cash, not in a tin", other: "Other (cheque, transfer)", tin: "Tin" })[source] ?? source,
+  amount: "Amount",
+  noteOptional: "Note (optional)",
+  recordMoney: "Record",
+  recordedOutside: (amount: string, source: string) => `Recorded ${amount}: ${source}.`,
+  donationsMine: "What I recorded",
+  donationsEveryone: "Donations recorded (newest first)",
+  reversedMark: "undone",
+  undo: "Undo…",
+  undoWhy: "Why is it undone?",
+  undoThis: (amount: string) => `Undo ${amount}`,
 }
 
 /** The shape every language gives: the same keys, each a string or a function of the same parameters. */

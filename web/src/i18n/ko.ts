@@ -62,7 +62,7 @@ export const ko: Messages = {
   donationsRecorded: () => "건의 기부 기록",
   inTinsOutside: (inTins: number, outside: number) => `: 모금함 ${inTins}건, 모금함 밖 ${outside}건`,
   talliedInTins: " 모금함 집계",
-  outsideTins: " 모금함 밖 (카드, 온라인, 기타)",
+  outsideTins: " 모금함 밖 (카드, 온라인, 현금, 기타)",
   countedFrom: " 계수 완료: ",
   tins: (n: number) => `모금함 ${n}개`,
   entries: (n: number) => `${n}건`,
@@ -305,4 +305,18 @@ export const ko: Messages = {
   refuseNotUpgraded: "이전 버전에서 만든 기록입니다. 서버가 갱신하도록 한 번 연결한 뒤 다시 시도하세요.",
 
   refuseReversalReason: "취소하는 이유를 쓰세요.",
+  moneyOutsideTins: "모금함 밖의 기부",
+  source: "기부 방법",
+  sourceName: (source: string) =>
+    ({ card: "카드 (단말기)", online: "온라인 또는 QR 코드", cash: "현금 (모금함 밖)", other: "기타 (수표, 이체)", tin: "모금함" })[source] ?? source,
+  amount: "금액",
+  noteOptional: "메모 (선택)",
+  recordMoney: "기록",
+  recordedOutside: (amount: string, source: string) => `${amount} 기록: ${source}.`,
+  donationsMine: "내가 기록한 기부",
+  donationsEveryone: "기록된 기부 (최신순)",
+  reversedMark: "취소됨",
+  undo: "취소…",
+  undoWhy: "취소하는 이유",
+  undoThis: (amount: string) => `${amount} 취소`,
 }

@@ -1,6 +1,7 @@
 /**
  * Collection mode: the whole collection's figures (every phone's donations), my tin, two-tap
- * donations, the running total of my tin, undo as a reversal, and returning the tin. A tin not
+ * donations, the running total of my tin, undo as a reversal, and returning the tin; money
+ * outside tins and the list of donations, each undoable with a reason (`collection-money`). A tin not
  * issued to anyone can be issued to me with its seal number.
  *
  * The collection's figures read as core reads them (core/src/collection/donations.rs): a reversed
@@ -12,6 +13,7 @@ import { useEffect, useMemo, useState, type FormEvent } from "react"
 
 import { Field, Flash, useFlash } from "../components"
 import { RecordFlags } from "../flag-list"
+import { DonationList, OutsideTins } from "./collection-money"
 import { useClub } from "../club"
 import { collectionFigures } from "../figures"
 import { useLocale } from "../i18n"
@@ -159,6 +161,7 @@ export function CollectionScreen({ id }: { id: string }) {
   }
 
   const readOnly = !club.canWrite
+  const moneyProps = { currency, money, write, refuse: (text: string) => flash(text, "error") }
   return (
     <section data-testid="screen-collection" className="screen">
       <h1>{str(doc.title) ?? t.streetCollection}</h1>
@@ -259,6 +262,7 @@ export function CollectionScreen({ id }: { id: string }) {
             </button>
           </div>
         </div>
+        <OutsideTins {...moneyProps} />
         <div data-testid="collection-figures" className="card figures" role="group" aria-label={t.wholeCollectionLabel}>
           <p className="figures-title">{t.wholeCollection}</p>
           <p className="figure-line">
@@ -302,6 +306,7 @@ export function CollectionScreen({ id }: { id: string }) {
         </div>
       </div>
       <Flash testid="collection-message" message={message} />
+      <DonationList {...moneyProps} all={read.donations} />
       <RecordFlags id={id} />
       <Nav id={id} />
     </section>
