@@ -136,6 +136,17 @@ pub enum RecordError {
     /// The return cannot be submitted while flags that block it are open.
     #[error("the return is blocked: {0}")]
     ReturnBlocked(String),
+    /// Banked differs from the cash to bank, and no reasoned difference was recorded.
+    #[error(
+        "not reconciled: {cash} to bank (counted from tins and cash outside them), {banked} banked; \
+         bank the rest, or record the difference with a reason"
+    )]
+    NotReconciled {
+        /// The cash to bank.
+        cash: crate::money::Money,
+        /// What was banked.
+        banked: crate::money::Money,
+    },
     /// A flag that only a correcting record resolves (two active counts of one tin).
     #[error("a {0} flag is resolved by a count that supersedes the others, not by a note")]
     FlagNotResolvable(&'static str),

@@ -74,6 +74,14 @@ pub enum Flag {
         /// The hash of the text the petition holds now.
         text_hash: String,
     },
+    /// The collection is reconciled, yet the bank holds another amount than the cash counted
+    /// (a reasoned difference a coordinator recorded, or records merged after reconciling).
+    BankedDiffersFromCash {
+        /// The cash to bank.
+        cash: crate::money::Money,
+        /// What was banked.
+        banked: crate::money::Money,
+    },
     /// More stock left than came in.
     NegativeStock {
         /// The item.
@@ -108,6 +116,7 @@ impl Flag {
             Flag::LikelyDuplicateSignatures { .. } => "likely_duplicate_signatures",
             Flag::PetitionTextChanged { .. } => "petition_text_changed",
             Flag::NegativeStock { .. } => "negative_stock",
+            Flag::BankedDiffersFromCash { .. } => "banked_differs_from_cash",
         }
     }
 
@@ -122,6 +131,7 @@ impl Flag {
         "likely_duplicate_signatures",
         "petition_text_changed",
         "negative_stock",
+        "banked_differs_from_cash",
     ];
 
     /// What the flag names, sorted: the records of its document (`custody/<id>`, `counts/<id>`,
@@ -160,6 +170,12 @@ impl Flag {
             Flag::PetitionTextChanged { text_hash } => vec![format!("text/{text_hash}")],
             Flag::NegativeStock { item, quantity } => {
                 vec![format!("items/{}", item.key()), format!("stock/{quantity}")]
+            }
+            Flag::BankedDiffersFromCash { cash, banked } => {
+                vec![
+                    format!("cash/{}", cash.minor),
+                    format!("banked/{}", banked.minor),
+                ]
             }
         };
         records.sort();
@@ -209,6 +225,10 @@ impl fmt::Display for Flag {
                 f.write_str("petition text changed after signing started")
             }
             Flag::NegativeStock { item, quantity } => write!(f, "stock of {item} is {quantity}"),
+            Flag::BankedDiffersFromCash { cash, banked } => write!(
+                f,
+                "reconciled with a difference: {banked} banked, {cash} to bank"
+            ),
         }
     }
 }

@@ -143,6 +143,9 @@ fn open_flag(
         needed: None,
         accepted: None,
         quantity: None,
+        cash_minor: None,
+        banked_minor: None,
+        currency: None,
     };
     match flag {
         Flag::TinIssuedTwice { tin, custody } => {
@@ -174,6 +177,11 @@ fn open_flag(
         Flag::LikelyDuplicateSignatures { signatures } => open.how_many = signatures.len(),
         Flag::PetitionTextChanged { .. } => {}
         Flag::NegativeStock { quantity, .. } => open.quantity = Some(*quantity),
+        Flag::BankedDiffersFromCash { cash, banked } => {
+            open.cash_minor = Some(cash.minor);
+            open.banked_minor = Some(banked.minor);
+            open.currency = Some(cash.currency.code().to_owned());
+        }
         _ => {}
     }
     open

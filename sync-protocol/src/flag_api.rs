@@ -52,6 +52,16 @@ pub struct OpenFlag {
     /// The stock now, for negative stock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
+    /// The cash to bank and what was banked, in minor units of `currency`, for a collection
+    /// reconciled with a difference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cash_minor: Option<i64>,
+    /// See `cash_minor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banked_minor: Option<i64>,
+    /// The currency of `cash_minor` and `banked_minor` (ISO 4217).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 /// A resolution, as a coordinator's list shows it.

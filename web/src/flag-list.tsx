@@ -39,8 +39,8 @@ export function useClubFlags(club: Club, ask = true, document?: string): [ClubFl
   return [flags, refresh]
 }
 
-/** A flag in the phone's language. */
-export function flagText(t: Messages, f: OpenFlag): string {
+/** A flag in the phone's language (`money` formats an amount in minor units of a currency). */
+export function flagText(t: Messages, money: (minor: number, currency: string) => string, f: OpenFlag): string {
   switch (f.kind) {
     case "tin_issued_twice":
       return t.flagTinIssuedTwice(f.tin ?? 0, f.how_many)
@@ -60,6 +60,8 @@ export function flagText(t: Messages, f: OpenFlag): string {
       return t.flagPetitionText
     case "negative_stock":
       return t.flagNegativeStock(f.quantity ?? 0)
+    case "banked_differs_from_cash":
+      return t.flagBankedDiffers(money(f.banked_minor ?? 0, f.currency ?? ""), money(f.cash_minor ?? 0, f.currency ?? ""))
     default:
       return f.message
   }
@@ -68,7 +70,7 @@ export function flagText(t: Messages, f: OpenFlag): string {
 /** The open flags of `list` (one document's, or every document's), each resolvable here. */
 export function FlagRows({ flags, showDocument }: { flags: OpenFlag[]; showDocument?: boolean }) {
   const club = useClub()
-  const { t } = useLocale()
+  const { t, format } = useLocale()
   const [message, flash] = useFlash()
   const [resolving, setResolving] = useState<string>()
   const [note, setNote] = useState("")
@@ -103,7 +105,7 @@ export function FlagRows({ flags, showDocument }: { flags: OpenFlag[]; showDocum
           <li key={key(f)} data-testid="flag" data-flag-kind={f.kind} data-document={f.document} className="row-item">
             <div className="row-main">
               {showDocument ? <span className="item-note">{f.document_title}</span> : null}
-              <span className="flag">{flagText(t, f)}</span>
+              <span className="flag">{flagText(t, (minor, currency) => format.money(minor, currency), f)}</span>
               {!f.resolvable ? <span className="item-note">{t.flagNeedsCount}</span> : null}
             </div>
             {coordinator && f.resolvable ? (

@@ -23,6 +23,9 @@ export interface OpenFlag {
   needed?: number
   accepted?: number
   quantity?: number
+  cash_minor?: number
+  banked_minor?: number
+  currency?: string
 }
 
 /** A resolution as `GET /api/flags` lists it. */

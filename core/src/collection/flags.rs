@@ -94,6 +94,13 @@ impl StreetCollection {
                 });
             }
         }
+        if self.status()? >= crate::stage::Stage::Reconciled {
+            let banked = self.ledger_total(crate::collection::LedgerKind::Deposit)?;
+            let cash = self.cash_to_bank()?;
+            if banked != cash {
+                flags.push(Flag::BankedDiffersFromCash { cash, banked });
+            }
+        }
         Ok(flags)
     }
 

@@ -3,7 +3,7 @@
 
 use automerge::Automerge;
 
-use super::{StreetCollection, parse_key};
+use super::{DonationSource, StreetCollection, parse_key};
 use crate::document;
 use crate::error::{RecordError, SchemaError};
 use crate::fields::{MapReader, Record};
@@ -24,6 +24,10 @@ pub enum LedgerKind {
     Expense,
     /// Cancels another ledger entry made in error.
     Reversal,
+    /// A coordinator's reasoned difference between the cash to bank and what was banked (a
+    /// coin lost, a forged note refused by the bank): its amount is the difference, its note
+    /// the reason. No money moves; it lets the collection be reconciled, and stays flagged.
+    Difference,
 }
 
 text_enum!(LedgerKind {
@@ -31,6 +35,7 @@ text_enum!(LedgerKind {
     Remittance => "remittance",
     Expense => "expense",
     Reversal => "reversal",
+    Difference => "difference",
 });
 
 /// A ledger entry to record.
@@ -84,6 +89,11 @@ impl StreetCollection {
             (LedgerKind::Reversal, Some(target)) if !ledger.has(&target.key()) => {
                 return Err(RecordError::UnknownLedgerEntry(target));
             }
+            (LedgerKind::Difference, _)
+                if new.note.as_deref().is_none_or(|n| n.trim().is_empty()) =>
+            {
+                return Err(RecordError::EmptyField("reason for the difference"));
+            }
             _ => {}
         }
         if ledger.has(&new.id.key()) {
@@ -136,6 +146,53 @@ impl StreetCollection {
             .collect();
         entries.sort_by_key(|e| (e.entry.at, e.entry.id));
         Ok(entries)
+    }
+
+    /// The cash that should reach the bank: what the tins' active counts counted, and cash
+    /// handed over outside tins (card and online money goes to the bank by itself), leaving out
+    /// post-close adjustments.
+    pub fn cash_to_bank(&self) -> Result<Money, SchemaError> {
+        let counted: i64 = self
+            .counts()?
+            .iter()
+            .filter(|c| c.active && !c.post_close)
+            .map(|c| c.total.minor)
+            .sum();
+        let cash: i64 = self
+            .donations()?
+            .iter()
+            .filter(|d| !d.reversed && !d.post_close && d.source == DonationSource::Cash)
+            .map(|d| d.amount.minor)
+            .sum();
+        Ok(Money::new(counted + cash, self.currency()?))
+    }
+
+    /// Banked minus the cash to bank: zero once every pound counted is in the bank.
+    pub fn banked_minus_cash(&self) -> Result<Money, SchemaError> {
+        let banked = self.ledger_total(LedgerKind::Deposit)?;
+        let cash = self.cash_to_bank()?;
+        Ok(Money::new(banked.minor - cash.minor, banked.currency))
+    }
+
+    /// Whether the collection may be reconciled: banked equals the cash to bank, or a
+    /// coordinator recorded that difference, with a reason (a `difference` entry of its size).
+    pub fn check_reconciled(&self) -> Result<(), RecordError> {
+        let difference = self.banked_minus_cash()?;
+        if difference.minor == 0 {
+            return Ok(());
+        }
+        let explained = self.ledger()?.iter().any(|e| {
+            e.entry.kind == LedgerKind::Difference
+                && !e.reversed
+                && e.entry.amount.minor == difference.minor.abs()
+        });
+        if explained {
+            return Ok(());
+        }
+        Err(RecordError::NotReconciled {
+            cash: self.cash_to_bank()?,
+            banked: self.ledger_total(LedgerKind::Deposit)?,
+        })
     }
 
     /// The sum of entries of `kind` that are not reversed and not post-close adjustments.

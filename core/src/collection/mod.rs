@@ -132,6 +132,8 @@ impl StreetCollection {
     }
 
     /// Moves the status forward to `stage` (a no-op if it is already there or further).
+    /// Reconciled is refused until banked equals the cash to bank or a coordinator records the
+    /// difference with a reason ([`StreetCollection::check_reconciled`]).
     ///
     /// `ReturnSubmitted` is reached only through [`StreetCollection::submit_return`].
     pub fn advance_status(&mut self, stage: Stage, at: Timestamp) -> Result<Stage, RecordError> {
@@ -139,6 +141,9 @@ impl StreetCollection {
             return Err(RecordError::ReturnBlocked(
                 "use submit_return, which records what the return covers".into(),
             ));
+        }
+        if stage >= Stage::Reconciled && self.status()? < Stage::Reconciled {
+            self.check_reconciled()?;
         }
         stage::advance(&mut self.doc, stage, at)
     }

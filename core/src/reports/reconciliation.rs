@@ -13,17 +13,20 @@ pub struct Reconciliation {
     pub collection: String,
     /// Cash counted from tins (active counts).
     pub counted: Money,
-    /// Donations outside tins (card, online, other).
+    /// Donations outside tins (card, online, cash, other).
     pub outside_tins: Money,
+    /// Of them, cash handed over: it goes to the bank with the tins' cash.
+    pub cash_outside_tins: Money,
     /// Expenses paid.
     pub expenses: Money,
     /// Deposited in the bank.
     pub banked: Money,
     /// Remitted to the NGO.
     pub remitted: Money,
-    /// Banked minus counted: should be zero once all cash is banked.
+    /// Banked minus the cash to bank (counted from tins, and cash outside them): zero once all
+    /// cash is banked ([`StreetCollection::banked_minus_cash`]).
     pub banked_minus_counted: Money,
-    /// Remitted minus (banked + outside tins - expenses): should be zero once remitted.
+    /// Remitted minus (banked + card, online and other money - expenses): zero once remitted.
     pub remitted_minus_due: Money,
     /// Sum of post-close adjustments (donations, counts, ledger entries merged after the return).
     pub post_close_adjustments: i64,
@@ -40,6 +43,7 @@ impl Reconciliation {
             .map(|c| c.total.minor)
             .sum();
         let outside = collection.donations_outside_tins_total()?.minor;
+        let cash_outside = collection.cash_to_bank()?.minor - counted;
         let expenses = collection.ledger_total(LedgerKind::Expense)?.minor;
         let banked = collection.ledger_total(LedgerKind::Deposit)?.minor;
         let remitted = collection.ledger_total(LedgerKind::Remittance)?.minor;
@@ -55,11 +59,12 @@ impl Reconciliation {
             collection: collection.title()?,
             counted: m(counted),
             outside_tins: m(outside),
+            cash_outside_tins: m(cash_outside),
             expenses: m(expenses),
             banked: m(banked),
             remitted: m(remitted),
-            banked_minus_counted: m(banked - counted),
-            remitted_minus_due: m(remitted - (banked + outside - expenses)),
+            banked_minus_counted: collection.banked_minus_cash()?,
+            remitted_minus_due: m(remitted - (banked + outside - cash_outside - expenses)),
             post_close_adjustments: post_close as i64,
         })
     }
@@ -82,6 +87,7 @@ impl Reconciliation {
         let rows = vec![
             row("counted", self.counted, false),
             row("donations_outside_tins", self.outside_tins, false),
+            row("cash_outside_tins", self.cash_outside_tins, false),
             row("expenses", self.expenses, false),
             row("banked", self.banked, false),
             row("remitted", self.remitted, false),

@@ -240,6 +240,15 @@ impl<'a> Records<'a> {
                 if let Some(reverses) = e.reverses {
                     self.must_exist(&path, "ledger", &reverses.key())?;
                 }
+                if e.kind == crate::collection::LedgerKind::Difference
+                    && e.note.as_deref().is_none_or(|n| n.trim().is_empty())
+                {
+                    return Err(Refusal::new(
+                        &path,
+                        Rule::InvalidRecord,
+                        "a difference says why, in its note",
+                    ));
+                }
             }
             (DocumentKind::StreetCollection, "returns") => {
                 r.time("submitted_at").map_err(invalid)?;
