@@ -156,9 +156,34 @@ pub(super) fn close(context: &Context, args: CloseArgs) -> anyhow::Result<()> {
         })
         .context("the return was not submitted")?
     } else {
+        let club = pick::club_if_synced(&home, &membership);
+        let by = pick::acting(&args.acting, &membership, club.as_ref())?;
+        let device = membership.device_id.clone();
         home.write(&id, |c: &mut StreetCollection| {
+            if let Some(reason) = &args.difference
+                && target >= Stage::Reconciled
+            {
+                let difference = c.banked_minus_cash()?;
+                if difference.minor != 0 {
+                    c.record_ledger_entry(&NewLedgerEntry {
+                        id: LedgerEntryId::new_v7(at),
+                        kind: LedgerKind::Difference,
+                        amount: Money::new(difference.minor.abs(), difference.currency),
+                        reference: None,
+                        reverses: None,
+                        created_by: by,
+                        device: device.clone(),
+                        at,
+                        note: Some(reason.clone()),
+                    })?;
+                }
+            }
             Ok(c.advance_status(target, at)?)
-        })?
+        })
+        .context(
+            "not moved: `clubsync collection ledger` shows what is banked; bank the rest \
+             (`clubsync collection bank`), or give --difference \"why\"",
+        )?
     };
     writeln!(
         context.out(),

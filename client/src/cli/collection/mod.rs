@@ -9,12 +9,14 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use clubsync_client::{DeviceHome, Membership, now};
 use clubsync_core::collection::{
-    Count, CountStatus, DonationSource, IssueTin, NewCollection, NewCount, NewDonation, NewReturn,
-    StreetCollection, Supersede, TinReturn,
+    Count, CountStatus, DonationSource, IssueTin, LedgerKind, NewCollection, NewCount, NewDonation,
+    NewLedgerEntry, NewReturn, StreetCollection, Supersede, TinReturn,
 };
 use clubsync_core::currency::Currency;
 use clubsync_core::document::DocumentKind;
-use clubsync_core::ids::{CountId, CustodyId, DonationId, MemberId, ReturnId, TinNumber};
+use clubsync_core::ids::{
+    CountId, CustodyId, DonationId, LedgerEntryId, MemberId, ReturnId, TinNumber,
+};
 use clubsync_core::money::Money;
 use clubsync_core::reports::Reconciliation;
 use clubsync_core::stage::Stage;
@@ -24,6 +26,7 @@ use super::Context;
 use super::parse;
 use super::pick::{self, Acting};
 
+mod bank;
 mod count;
 mod donate;
 mod reverse;
@@ -155,10 +158,38 @@ pub enum CollectionCommand {
     #[command(verbatim_doc_comment)]
     Count(CountArgs),
 
+    /// Record cash paid into the bank: the amount, the paying-in slip, who paid it in
+    ///
+    /// Example:
+    ///   clubsync collection bank "High Street" 105.50 --reference "slip 004512" --member "Min-ji"
+    #[command(verbatim_doc_comment)]
+    Bank(bank::LedgerArgs),
+
+    /// Record money spent for the collection: what for, and the receipt
+    ///
+    /// Example:
+    ///   clubsync collection expense "High Street" 12.00 --for "permit fee" --reference "LCC-R-88"
+    #[command(verbatim_doc_comment)]
+    Expense(bank::LedgerArgs),
+
+    /// Record money sent on to the NGO, with its transfer reference
+    ///
+    /// Example:
+    ///   clubsync collection remit "High Street" 93.50 --reference "NGO-2026-031"
+    #[command(verbatim_doc_comment)]
+    Remit(bank::LedgerArgs),
+
+    /// Show the ledger (deposits, expenses, remittances) and the reconciliation: what there is
+    /// to bank, what is banked, what is due to the NGO
+    Ledger {
+        /// The collection: its id, the start of its id, or part of its title.
+        collection: String,
+    },
+
     /// Move a collection to its next stage, up to submitting its return
     ///
-    /// The stages: planned, held, counted, reconciled, and return submitted, which closes the
-    /// ledger. Without --stage, goes one stage forward. A status never goes back. Submitting the return
+    /// The stages: planned, held, counted, reconciled (only once the cash counted is banked,
+    /// or with --difference "why"), and return submitted, which closes the ledger. Without --stage, goes one stage forward. A status never goes back. Submitting the return
     /// records exactly what it covers; anything recorded after it is shown as a post-close
     /// adjustment. Two active counts of one tin block the return.
     ///
@@ -343,6 +374,10 @@ pub struct CloseArgs {
     /// The licensing authority's reference, recorded with a submitted return.
     #[arg(long)]
     reference: Option<String>,
+    /// Reconcile although the bank holds another amount than the cash counted, saying why
+    /// (recorded as a difference, and flagged for the head office).
+    #[arg(long, value_name = "REASON")]
+    difference: Option<String>,
     #[command(flatten)]
     acting: Acting,
 }
@@ -361,6 +396,10 @@ pub fn run(context: &Context, command: CollectionCommand) -> anyhow::Result<()> 
         CollectionCommand::Reverse(args) => reverse(context, args),
         CollectionCommand::Count(args) => count(context, args),
         CollectionCommand::Close(args) => close(context, args),
+        CollectionCommand::Bank(args) => bank::record(context, LedgerKind::Deposit, args),
+        CollectionCommand::Expense(args) => bank::record(context, LedgerKind::Expense, args),
+        CollectionCommand::Remit(args) => bank::record(context, LedgerKind::Remittance, args),
+        CollectionCommand::Ledger { collection } => bank::ledger(context, &collection),
     }
 }
 
