@@ -34,7 +34,7 @@ await build({
   logLevel: "warn",
   output: { file: bundle, format: "esm" },
 })
-const { schema, events, petitions, money, figures, refusal, flags } = await import(pathToFileURL(bundle).href)
+const { schema, events, petitions, money, figures, refusal, flags, ledger } = await import(pathToFileURL(bundle).href)
 
 const spec = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"))
 const load = file => A.load(new Uint8Array(readFileSync(join(dir, file))))
@@ -61,6 +61,9 @@ const ops = {
   answer: (d, a) => events.answer(d, a.id, a.status, a.attended ?? undefined),
   advanceEvent: (d, a) => events.advanceEvent(d, a.stage, a.at),
   resolveFlag: (d, a) => flags.resolveFlag(d, a),
+  recordLedgerEntry: (d, a) =>
+    ledger.recordLedgerEntry(d, { ...a, reference: a.reference ?? undefined, reverses: a.reverses ?? undefined, note: a.note ?? undefined }),
+  reconcile: (d, a) => ledger.reconcile(d, a.at),
 }
 
 /** The writers of new documents: their whole first change. */

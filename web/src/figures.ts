@@ -10,7 +10,7 @@
  * documents.
  */
 import * as A from "@automerge/automerge"
-import { counts, donations, str, type AnyDoc, type Donation } from "./schema"
+import { counts, donations, entries, num, str, type AnyDoc, type Donation } from "./schema"
 
 export interface CollectionFigures {
   /** Donations recorded and not reversed, before the close. */
@@ -28,6 +28,17 @@ export interface CollectionFigures {
   countedMinor: number
   /** Entries (donations, counts, ledger entries) that reached the document after the close. */
   postClose: number
+  /** Of the money outside tins, cash handed over: banked with the tins' cash. */
+  cashOutsideMinor: number
+  /** The cash to bank (counted and cash outside tins), and the ledger's figures. */
+  cashToBankMinor: number
+  bankedMinor: number
+  expensesMinor: number
+  remittedMinor: number
+  /** Banked minus the cash to bank: zero once it is all in the bank. */
+  bankedMinusCashMinor: number
+  /** Remitted minus (banked + card, online and other money - expenses). */
+  remittedMinusDueMinor: number
 }
 
 /** The heads the earliest return submission recorded (by time, then id), or undefined. */
@@ -72,7 +83,22 @@ export function collectionFigures(doc: AnyDoc, all: Donation[] = donations(doc))
   const active = allCounts.filter(c => c.active && countBefore(c.id))
   const sum = (list: { amountMinor: number }[]) => list.reduce((s, x) => s + x.amountMinor, 0)
   const ledgerKeys = Object.keys((doc.ledger ?? {}) as AnyDoc)
+  const cashOutsideMinor = sum(outside.filter(x => x.source === "cash"))
+  const cashToBankMinor = sum(active) + cashOutsideMinor
+  const ledger = entries(doc.ledger).map(([id, e]) => ({ id, kind: str(e.kind), reverses: str(e.reverses), amountMinor: num(e.amount_minor) ?? 0 }))
+  const cancelled = new Set(ledger.filter(e => e.kind === "reversal").map(e => e.reverses))
+  const ledgerSum = (kind: string) => sum(ledger.filter(e => e.kind === kind && !cancelled.has(e.id) && ledgerBefore(e.id)))
+  const bankedMinor = ledgerSum("deposit")
+  const expensesMinor = ledgerSum("expense")
+  const remittedMinor = ledgerSum("remittance")
   return {
+    cashOutsideMinor,
+    cashToBankMinor,
+    bankedMinor,
+    expensesMinor,
+    remittedMinor,
+    bankedMinusCashMinor: bankedMinor - cashToBankMinor,
+    remittedMinusDueMinor: remittedMinor - (bankedMinor + sum(outside) - cashOutsideMinor - expensesMinor),
     recorded: recorded.length,
     inTins: inTins.length,
     outside: outside.length,

@@ -16,6 +16,7 @@ pub fn documents(w: &World) -> Vec<(String, StreetCollection)> {
         ("returned".into(), c.returned),
         ("counted".into(), c.counted),
         ("closed".into(), c.closed),
+        ("banked".into(), crate::ledger::banked(w)),
     ]
 }
 
@@ -42,6 +43,13 @@ fn core_figures(c: &StreetCollection) -> Value {
         "countedTins": counted,
         "countedMinor": r.counted.minor,
         "postClose": r.post_close_adjustments,
+        "cashOutsideMinor": r.cash_outside_tins.minor,
+        "cashToBankMinor": c.cash_to_bank().expect("cash").minor,
+        "bankedMinor": r.banked.minor,
+        "expensesMinor": r.expenses.minor,
+        "remittedMinor": r.remitted.minor,
+        "bankedMinusCashMinor": r.banked_minus_counted.minor,
+        "remittedMinusDueMinor": r.remitted_minus_due.minor,
     })
 }
 

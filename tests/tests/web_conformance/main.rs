@@ -26,6 +26,7 @@
 mod collection;
 mod event;
 mod figures;
+mod ledger;
 mod money;
 mod petition;
 mod resolution;
@@ -219,6 +220,8 @@ fn reading(doc: &Automerge) -> String {
                     c.custody_log(),
                     c.donations(),
                     c.counts(),
+                    c.ledger(),
+                    c.status(),
                     c.resolutions()
                 )
             ),
@@ -310,6 +313,7 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
     cases.extend(petition::cases(&world));
     cases.extend(event::cases(&world));
     cases.extend(resolution::cases(&world));
+    cases.extend(ledger::cases(&world));
     let figure_docs = figures::documents(&world);
     let event_docs = event::documents(&world);
     let money = money::Inputs::new();

@@ -335,6 +335,8 @@ export const en = {
   undo: "Undo…",
   undoWhy: "Why is it undone?",
   undoThis: (amount: string) => `Undo ${amount}`,
+  refuseDifferenceReason: "Say why the bank holds another amount.",
+  refuseNotReconciled: (cash: string, banked: string) => `Not reconciled: ${cash} to bank, ${banked} banked. Bank the rest, or record the difference with a reason.`,
 }
 
 /** The shape every language gives: the same keys, each a string or a function of the same parameters. */

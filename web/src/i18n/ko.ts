@@ -321,4 +321,6 @@ export const ko: Messages = {
   undo: "취소…",
   undoWhy: "취소하는 이유",
   undoThis: (amount: string) => `${amount} 취소`,
+  refuseDifferenceReason: "은행 입금액이 다른 이유를 쓰세요.",
+  refuseNotReconciled: (cash: string, banked: string) => `정산되지 않음: 입금할 현금 ${cash}, 입금액 ${banked}. 나머지를 입금하거나 이유와 함께 차액을 기록하세요.`,
 }
