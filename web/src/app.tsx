@@ -13,6 +13,7 @@ import { navigate, useHashLocation } from "wouter/use-hash-location"
 import { ClubContext, useClub } from "./club"
 import { LocaleProvider } from "./i18n"
 import { clubTimeZone } from "./schema"
+import { BankingScreen } from "./screens/banking"
 import { CollectionScreen } from "./screens/collection"
 import { CountingScreen } from "./screens/counting"
 import { DevicesScreen } from "./screens/devices"
@@ -83,6 +84,7 @@ function Screens() {
         <Route path="/home" component={HomeScreen} />
         <Route path="/collection/:id">{({ id }) => <CollectionScreen key={id} id={id} />}</Route>
         <Route path="/counting/:id">{({ id }) => <CountingScreen key={id} id={id} />}</Route>
+        <Route path="/banking/:id">{({ id }) => <BankingScreen key={id} id={id} />}</Route>
         <Route path="/petition/:id">{({ id }) => <PetitionScreen key={id} id={id} />}</Route>
         <Route path="/event/:id">{({ id }) => <EventScreen key={id} id={id} />}</Route>
         <Route path="/members" component={MembersScreen} />

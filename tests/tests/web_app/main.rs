@@ -39,6 +39,7 @@ use clubsync_tests::browser::{self, BrowserScript, browser_enabled};
 use common::{ServerProcess, client_bin};
 use serde_json::{Value, json};
 
+mod banking;
 mod coordinator;
 mod events;
 mod flags;

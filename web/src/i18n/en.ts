@@ -223,7 +223,8 @@ export const en = {
   endAfterStart: "It must end after it starts.",
   chooseTimes: "Choose when it starts and ends.",
   loadingEvent: "Loading this event… (the first time it needs a connection)",
-  stageName: (stage: string) => ({ planned: "planned", held: "held" })[stage] ?? stage,
+  stageName: (stage: string) =>
+    ({ planned: "planned", held: "held", counted: "counted", reconciled: "reconciled", return_submitted: "return submitted" })[stage] ?? stage,
   markHeld: "Mark as held",
   markedHeld: "The event is marked as held.",
   shifts: "Shifts",
@@ -337,6 +338,30 @@ export const en = {
   undoThis: (amount: string) => `Undo ${amount}`,
   refuseDifferenceReason: "Say why the bank holds another amount.",
   refuseNotReconciled: (cash: string, banked: string) => `Not reconciled: ${cash} to bank, ${banked} banked. Bank the rest, or record the difference with a reason.`,
+  // A collection's banking.
+  banking: "Banking",
+  openBanking: "Banking and reconciling",
+  backToCollection: "← Collection",
+  countedFromTins: "Counted from tins",
+  cashOutsideTins: "Cash outside tins",
+  cashToBank: "Cash to bank",
+  banked: "Banked",
+  bankedMinusCash: "Banked minus cash to bank",
+  expenses: "Expenses",
+  remitted: "Sent to the NGO",
+  remittedMinusDue: "Sent minus due to the NGO",
+  ledgerKind: "What",
+  ledgerKindName: (kind: string) =>
+    ({ deposit: "Paid into the bank", expense: "Expense", remittance: "Sent to the NGO", reversal: "Reversal", difference: "Difference" })[kind] ?? kind,
+  ledgerReference: (kind: string) => (kind === "deposit" ? "Paying-in slip" : kind === "expense" ? "Receipt" : "Transfer reference"),
+  expenseWhat: "What it paid for",
+  expenseFor: "Say what the expense paid for.",
+  ledgerSaved: (kind: string, amount: string) => `Saved: ${kind}, ${amount}.`,
+  differenceWhy: (amount: string) => `The bank holds ${amount} more or less than the cash: why?`,
+  markReconciled: "Mark reconciled",
+  reconciledNow: "Reconciled.",
+  ledger: "Ledger",
+  noLedger: "Nothing banked, spent or sent yet.",
 }
 
 /** The shape every language gives: the same keys, each a string or a function of the same parameters. */

@@ -325,6 +325,11 @@ function Nav({ id }: { id: string }) {
       <button data-testid="open-counting" className="secondary" type="button" onClick={() => club.navigate(`#/counting/${id}`)}>
         {t.counting}
       </button>
+      {club.me.role === "coordinator" ? (
+        <button data-testid="open-banking" className="secondary" type="button" onClick={() => club.navigate(`#/banking/${id}`)}>
+          {t.openBanking}
+        </button>
+      ) : null}
     </div>
   )
 }
