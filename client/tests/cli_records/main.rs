@@ -11,6 +11,7 @@ use clubsync_core::currency::Currency;
 use clubsync_core::ids::MemberId;
 use clubsync_protocol::DocumentId;
 
+mod money;
 mod petitions_events_and_observers;
 mod street_collections;
 
