@@ -1,5 +1,6 @@
 //! Money from the command line: any donation reversed with a reason, and a collection banked,
-//! spent, remitted and reconciled only when the cash is in the bank (or with a reason).
+//! spent, remitted and reconciled only when the cash is in the bank (or with a reason), and
+//! the permit entered and its warnings.
 
 use super::*;
 
@@ -236,4 +237,60 @@ fn a_collection_is_banked_spent_remitted_and_reconciled_only_when_the_cash_is_in
         c.status().expect("status"),
         clubsync_core::stage::Stage::Reconciled
     );
+}
+
+#[test]
+fn the_permit_is_entered_shown_and_its_warnings_follow_the_club_clock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path();
+    device(home, Role::Coordinator);
+    created_id(
+        &ok(home, &["collection", "create", "Briggate"]),
+        "collection",
+    );
+    let show = ok(home, &["collection", "show", "Briggate"]);
+    assert!(show.contains("Permit: no permit is recorded"), "{show}");
+    let why = refused(
+        home,
+        &[
+            "collection",
+            "permit",
+            "Briggate",
+            "--first-day",
+            "14/03/2026",
+        ],
+    );
+    assert!(why.contains("YYYY-MM-DD"), "{why}");
+    let out = ok(
+        home,
+        &[
+            "collection",
+            "permit",
+            "Briggate",
+            "--authority",
+            "Leeds City Council",
+            "--reference",
+            "SC/2026/114",
+            "--first-day",
+            "2020-03-14",
+            "--last-day",
+            "2020-03-14",
+            "--hours",
+            "10:00-16:00",
+            "--sites",
+            "Briggate",
+            "--return-due",
+            "2020-04-14",
+        ],
+    );
+    for line in [
+        "Permit saved on this device.",
+        "Authority:    Leeds City Council",
+        "Days:         2020-03-14 to 2020-03-14",
+        "Permit: the permit ended on 2020-03-14",
+        "Permit: the return was due on 2020-04-14 and is not submitted",
+    ] {
+        assert!(out.contains(line), "{line} in\n{out}");
+    }
+    assert!(!out.contains("no permit is recorded"), "{out}");
 }

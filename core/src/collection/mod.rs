@@ -12,6 +12,7 @@ mod flags;
 mod import;
 mod ledger;
 mod permit;
+mod permit_check;
 mod returns;
 mod tins;
 
@@ -33,6 +34,7 @@ pub use donations::{Donation, DonationSource, NewDonation};
 pub use import::{ImportError, ImportRow, read_donation_rows};
 pub use ledger::{LedgerEntry, LedgerKind, NewLedgerEntry};
 pub use permit::Permit;
+pub use permit_check::{PermitWarning, RETURN_REMINDER_DAYS, permitted_hours};
 pub use returns::{NewReturn, ReturnSubmission};
 pub use tins::{Custody, IssueTin, Tin, TinReturn};
 

@@ -29,6 +29,7 @@ use super::pick::{self, Acting};
 mod bank;
 mod count;
 mod donate;
+mod permit;
 mod reverse;
 mod show;
 mod tins;
@@ -157,6 +158,15 @@ pub enum CollectionCommand {
     /// A count is never changed. To correct one, count again with --correction "why".
     #[command(verbatim_doc_comment)]
     Count(CountArgs),
+
+    /// Show the permit, or enter it from the paper one (only the fields given change)
+    ///
+    /// Example:
+    ///   clubsync collection permit "High Street" --authority "Leeds City Council" \
+    ///     --reference SC/2026/114 --first-day 2026-03-14 --last-day 2026-03-14 \
+    ///     --hours 10:00-16:00 --sites "Briggate" --return-due 2026-04-14
+    #[command(verbatim_doc_comment)]
+    Permit(permit::PermitArgs),
 
     /// Record cash paid into the bank: the amount, the paying-in slip, who paid it in
     ///
@@ -400,6 +410,7 @@ pub fn run(context: &Context, command: CollectionCommand) -> anyhow::Result<()> 
         CollectionCommand::Expense(args) => bank::record(context, LedgerKind::Expense, args),
         CollectionCommand::Remit(args) => bank::record(context, LedgerKind::Remittance, args),
         CollectionCommand::Ledger { collection } => bank::ledger(context, &collection),
+        CollectionCommand::Permit(args) => permit::permit(context, args),
     }
 }
 

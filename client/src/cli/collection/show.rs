@@ -95,6 +95,7 @@ pub(super) fn show(context: &Context, query: &str) -> anyhow::Result<()> {
         crate::cli::terminal_text::safe(&collection.title()?),
         stage_name(collection.status()?)
     )?;
+    super::permit::print_warnings(context, &collection, &zone)?;
 
     let custody = collection.custody_log()?;
     let donations = collection.donations()?;
