@@ -34,7 +34,7 @@ await build({
   logLevel: "warn",
   output: { file: bundle, format: "esm" },
 })
-const { schema, events, petitions, money, figures, refusal, flags, ledger } = await import(pathToFileURL(bundle).href)
+const { schema, events, petitions, money, figures, refusal, flags, ledger, permit } = await import(pathToFileURL(bundle).href)
 
 const spec = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"))
 const load = file => A.load(new Uint8Array(readFileSync(join(dir, file))))
@@ -64,6 +64,7 @@ const ops = {
   recordLedgerEntry: (d, a) =>
     ledger.recordLedgerEntry(d, { ...a, reference: a.reference ?? undefined, reverses: a.reverses ?? undefined, note: a.note ?? undefined }),
   reconcile: (d, a) => ledger.reconcile(d, a.at),
+  setPermit: (d, a) => permit.setPermit(d, Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null))),
 }
 
 /** The writers of new documents: their whole first change. */
@@ -114,4 +115,6 @@ const moneyOut = {
 
 const refusals = spec.refusals.map(text => refusal.parseRefusedChange(text) ?? null)
 
-console.log(JSON.stringify({ cases, figures: figuresOut, events: eventsOut, money: moneyOut, refusals }))
+const permits = (spec.permits ?? []).map(p => outcome(() => permit.permitWarnings(load(p.file), p.at, p.zone)))
+
+console.log(JSON.stringify({ cases, figures: figuresOut, events: eventsOut, money: moneyOut, refusals, permits }))

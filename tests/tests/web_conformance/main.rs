@@ -28,6 +28,7 @@ mod event;
 mod figures;
 mod ledger;
 mod money;
+mod permit;
 mod petition;
 mod resolution;
 mod world;
@@ -221,7 +222,7 @@ fn reading(doc: &Automerge) -> String {
                     c.donations(),
                     c.counts(),
                     c.ledger(),
-                    c.status(),
+                    c.permit(),
                     c.resolutions()
                 )
             ),
@@ -314,6 +315,8 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
     cases.extend(event::cases(&world));
     cases.extend(resolution::cases(&world));
     cases.extend(ledger::cases(&world));
+    cases.extend(permit::cases(&world));
+    let permit_docs = permit::documents(&world);
     let figure_docs = figures::documents(&world);
     let event_docs = event::documents(&world);
     let money = money::Inputs::new();
@@ -346,7 +349,11 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
         write(&file, &doc.automerge().save());
         event_files.push(file);
     }
+    for (name, doc) in &permit_docs {
+        write(&format!("{name}.permit"), &doc.automerge().save());
+    }
     let spec = json!({
+        "permits": permit::spec(&permit_docs),
         "club": "club.automerge",
         "cases": spec_cases,
         "figures": figure_files,
@@ -374,6 +381,7 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
     }
     divergences.extend(figures::divergences(&figure_docs, &run.json["figures"]));
     divergences.extend(event::divergences(&event_docs, &run.json["events"]));
+    divergences.extend(permit::divergences(&permit_docs, &run.json["permits"]));
     divergences.extend(money.divergences(&run.json["money"]));
     for (i, (text, expected)) in refusals.iter().enumerate() {
         let read = &run.json["refusals"][i];
