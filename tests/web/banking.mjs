@@ -45,6 +45,24 @@ run(
     await until("reconciled", async () => (await text(page, "banking-status")) === "reconciled")
     await untilSync(page, "saved", 0)
     await screenshot(page, args.screens, "banking")
+
+    step("kim: enters the permit; the collection screen says it ended")
+    await tid(page, "back-collection").click()
+    await onScreen(page, "collection")
+    await page.locator('[data-testid="permit-warning"][data-kind="no_permit"]').first().waitFor({ state: "visible" })
+    await tid(page, "open-permit").click()
+    await onScreen(page, "permit")
+    await tid(page, "permit-authority-input").fill("Leeds City Council")
+    await tid(page, "permit-reference-input").fill("SC/2020/007")
+    await tid(page, "permit-first_day-input").fill("2020-03-14")
+    await tid(page, "permit-last_day-input").fill("2020-03-14")
+    await tid(page, "permit-hours-input").fill("10:00-16:00")
+    await tid(page, "permit-save").click()
+    await until("the permit shown", async () => (await text(page, "permit-reference")) === "SC/2020/007")
+    await page.locator('[data-testid="permit-warning"][data-kind="after_last_day"]').first().waitFor({ state: "visible" })
+    if ((await page.locator('[data-testid="permit-warning"][data-kind="no_permit"]').count()) !== 0) throw new Error("still no permit")
+    await untilSync(page, "saved", 0)
+    await screenshot(page, args.screens, "permit")
     return {}
   },
   { limitMs: 240_000, failDir: args["fail-dir"] }

@@ -22,6 +22,7 @@ import { FlagsScreen } from "./screens/flags"
 import { HomeScreen } from "./screens/home"
 import { JoinAnotherClub, JoinScreen } from "./screens/join"
 import { MembersScreen } from "./screens/members"
+import { PermitScreen } from "./screens/permit"
 import { PetitionScreen } from "./screens/petition"
 import { clubSession } from "./session"
 import { membership, type Membership } from "./store"
@@ -85,6 +86,7 @@ function Screens() {
         <Route path="/collection/:id">{({ id }) => <CollectionScreen key={id} id={id} />}</Route>
         <Route path="/counting/:id">{({ id }) => <CountingScreen key={id} id={id} />}</Route>
         <Route path="/banking/:id">{({ id }) => <BankingScreen key={id} id={id} />}</Route>
+        <Route path="/permit/:id">{({ id }) => <PermitScreen key={id} id={id} />}</Route>
         <Route path="/petition/:id">{({ id }) => <PetitionScreen key={id} id={id} />}</Route>
         <Route path="/event/:id">{({ id }) => <EventScreen key={id} id={id} />}</Route>
         <Route path="/members" component={MembersScreen} />

@@ -68,17 +68,25 @@ export function permittedHours(text: string): [number, number] | undefined {
   return from !== undefined && to !== undefined && from < to ? [from, to] : undefined
 }
 
+/** One formatter per time zone: a collection screen reads the clock at every render. */
+const clocks = new Map<string, Intl.DateTimeFormat>()
+
 /** The club's date (`YYYY-MM-DD`) and minutes since midnight at `at`. */
 function clubClock(at: number, timeZone: string): { date: string; minute: number } {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(at)
+  let clock = clocks.get(timeZone)
+  if (!clock) {
+    clock = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+    clocks.set(timeZone, clock)
+  }
+  const parts = clock.formatToParts(at)
   const get = (type: string) => parts.find(p => p.type === type)?.value ?? "00"
   return { date: `${get("year")}-${get("month")}-${get("day")}`, minute: Number(get("hour")) * 60 + Number(get("minute")) }
 }

@@ -2,6 +2,8 @@
 //! cash outside tins; Kim's browser records the deposit and an expense, is refused
 //! "reconciled" while 0.50 is missing, and reconciles with the reason; the server's copy holds
 //! the deposit, the expense, the reasoned difference and the status, and flags the difference.
+//! Kim then enters the permit (issue 16, item 3), and the collection screen and the CLI say it
+//! has ended.
 
 use super::*;
 use clubsync_core::collection::LedgerKind;
@@ -109,6 +111,13 @@ fn a_coordinator_banks_and_reconciles_a_collection_from_the_browser() {
             .any(|f| matches!(f, Flag::BankedDiffersFromCash { .. })),
         "the difference stays flagged"
     );
+    let permit = collection.permit().expect("permit");
+    assert_eq!(
+        (permit.authority.as_deref(), permit.reference.as_deref(), permit.last_day.as_deref()),
+        (Some("Leeds City Council"), Some("SC/2020/007"), Some("2020-03-14"))
+    );
+    let show = club.kim.ok(&["collection", "show", COLLECTION]);
+    assert!(show.contains("Permit: the permit ended on 2020-03-14"), "{show}");
     let ledger_text = club.kim.ok(&["collection", "ledger", COLLECTION]);
     assert!(
         ledger_text.contains("Banked minus cash:        -0.50 GBP"),

@@ -362,6 +362,32 @@ export const en = {
   reconciledNow: "Reconciled.",
   ledger: "Ledger",
   noLedger: "Nothing banked, spent or sent yet.",
+  // The permit.
+  permit: "The permit",
+  showPermit: "Show the licence",
+  permitDays: "Permitted days",
+  permitFieldName: (field: string) =>
+    ({
+      authority: "Licensing authority",
+      reference: "Permit reference",
+      first_day: "First day",
+      last_day: "Last day",
+      hours: "Permitted hours",
+      sites: "Permitted sites",
+      beneficiary: "Beneficiary on the tins",
+      holder: "Permit holder",
+      conditions: "Conditions",
+      return_due: "Return due",
+    })[field] ?? field,
+  permitEnter: "Enter the permit from the paper one",
+  permitSave: "Save the permit",
+  permitSaved: "Permit saved.",
+  permitNone: "No permit is recorded: a coordinator enters it from the paper one.",
+  permitStarts: (day: string) => `The permit starts on ${day}.`,
+  permitEnded: (day: string) => `The permit ended on ${day}: do not collect.`,
+  permitOutsideHours: (hours: string) => `Outside the permitted hours (${hours}).`,
+  permitReturnDue: (days: number) => (days === 0 ? "The return to the authority is due today." : `The return to the authority is due in ${days} day(s).`),
+  permitReturnOverdue: (day: string) => `The return to the authority was due on ${day}.`,
 }
 
 /** The shape every language gives: the same keys, each a string or a function of the same parameters. */

@@ -14,6 +14,7 @@ import { useEffect, useMemo, useState, type FormEvent } from "react"
 import { Field, Flash, useFlash } from "../components"
 import { RecordFlags } from "../flag-list"
 import { DonationList, OutsideTins } from "./collection-money"
+import { PermitWarnings } from "./permit"
 import { useClub } from "../club"
 import { collectionFigures } from "../figures"
 import { useLocale } from "../i18n"
@@ -165,6 +166,7 @@ export function CollectionScreen({ id }: { id: string }) {
   return (
     <section data-testid="screen-collection" className="screen">
       <h1>{str(doc.title) ?? t.streetCollection}</h1>
+      <PermitWarnings doc={doc} />
       {/* My tin first (the collector's one-handed controls stay at the top), then the whole collection. */}
       <div className="stack">
         <Field label={t.tin}>
@@ -324,6 +326,9 @@ function Nav({ id }: { id: string }) {
       </button>
       <button data-testid="open-counting" className="secondary" type="button" onClick={() => club.navigate(`#/counting/${id}`)}>
         {t.counting}
+      </button>
+      <button data-testid="open-permit" className="secondary" type="button" onClick={() => club.navigate(`#/permit/${id}`)}>
+        {t.showPermit}
       </button>
       {club.me.role === "coordinator" ? (
         <button data-testid="open-banking" className="secondary" type="button" onClick={() => club.navigate(`#/banking/${id}`)}>
