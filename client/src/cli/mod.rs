@@ -17,6 +17,7 @@ mod parse;
 mod petition;
 mod pick;
 mod report;
+mod sponsorship;
 mod status;
 mod sync;
 mod terminal_text;
@@ -69,6 +70,9 @@ enum Command {
     /// Events and their volunteer shifts.
     #[command(subcommand)]
     Event(event::EventCommand),
+    /// Sponsored activities: pledges (with Gift Aid), distance, payments, the sheet.
+    #[command(subcommand)]
+    Sponsorship(sponsorship::SponsorshipCommand),
     /// Write a report as CSV, to a file or the screen.
     Report(report::ReportArgs),
     /// Show who sent each change of a document, when, and which records it touched
@@ -154,6 +158,7 @@ impl Cli {
             Command::Petition(c) => petition::run(&context, c),
             Command::Event(c) => event::run(&context, c),
             Command::Report(args) => report::run(&context, args),
+            Command::Sponsorship(c) => sponsorship::run(&context, c),
             Command::Audit(args) => audit::run(&context, args),
             Command::Members { command: None } => members::list(&context),
             Command::Members { command: Some(c) } => members::run(&context, c),

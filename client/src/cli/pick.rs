@@ -36,7 +36,7 @@ pub fn kind_name(kind: DocumentKind) -> (&'static str, &'static str) {
         DocumentKind::StreetCollection => ("street collection", "clubsync collection list"),
         DocumentKind::Petition => ("petition", "clubsync petition list"),
         DocumentKind::Event => ("event", "clubsync event list"),
-        DocumentKind::SponsoredActivity => ("sponsored activity", "clubsync status"),
+        DocumentKind::SponsoredActivity => ("sponsored activity", "clubsync sponsorship list"),
         DocumentKind::MaterialsStock => ("materials stock", "clubsync status"),
         _ => ("document", "clubsync status"),
     }

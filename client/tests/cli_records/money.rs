@@ -1,6 +1,6 @@
 //! Money from the command line: any donation reversed with a reason, and a collection banked,
 //! spent, remitted and reconciled only when the cash is in the bank (or with a reason), and
-//! the permit entered and its warnings.
+//! the permit entered and its warnings; a sponsored walk from pledges to its sheet.
 
 use super::*;
 
@@ -293,4 +293,91 @@ fn the_permit_is_entered_shown_and_its_warnings_follow_the_club_clock() {
         assert!(out.contains(line), "{line} in\n{out}");
     }
     assert!(!out.contains("no permit is recorded"), "{out}");
+}
+
+#[test]
+fn a_sponsored_walk_from_pledges_to_the_sheet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path();
+    device(home, Role::Coordinator);
+    let out = ok(
+        home,
+        &[
+            "sponsorship",
+            "create",
+            "Sponsored walk",
+            "--participant",
+            "Ben",
+            "--unit",
+            "per-km",
+        ],
+    );
+    assert!(out.contains("for Ben Okafor, pledges per km"), "{out}");
+    let why = refused(
+        home,
+        &[
+            "sponsorship",
+            "pledge",
+            "walk",
+            "2",
+            "--sponsor",
+            "Jo Bloggs",
+            "--gift-aid",
+        ],
+    );
+    assert!(why.contains("Gift Aid needs the sponsor's house"), "{why}");
+    ok(
+        home,
+        &[
+            "sponsorship",
+            "pledge",
+            "walk",
+            "2",
+            "--sponsor",
+            "Jo Bloggs",
+            "--house",
+            "12",
+            "--postcode",
+            "LS1 4AP",
+            "--gift-aid",
+        ],
+    );
+    ok(
+        home,
+        &[
+            "sponsorship",
+            "pledge",
+            "walk",
+            "0.50",
+            "--sponsor",
+            "Sam Lee",
+        ],
+    );
+    ok(home, &["sponsorship", "distance", "walk", "10"]);
+    let out = ok(home, &["sponsorship", "pay", "walk", "jo", "20.00"]);
+    assert!(out.contains("Saved 20.00 GBP from Jo Bloggs"), "{out}");
+    let why = refused(home, &["sponsorship", "pay", "walk", "nobody", "1"]);
+    assert!(why.contains("no sponsor matches"), "{why}");
+
+    let sheet = ok(home, &["sponsorship", "show", "walk"]);
+    assert!(
+        sheet.contains("Pledged 25.00 GBP, paid 20.00 GBP, outstanding 5.00 GBP"),
+        "{sheet}"
+    );
+    assert!(
+        sheet
+            .lines()
+            .any(|l| l.contains("Jo Bloggs") && l.contains("Gift Aid")),
+        "{sheet}"
+    );
+    let list = ok(home, &["sponsorship", "list"]);
+    assert!(
+        list.contains("2 sponsor(s), 25.00 GBP pledged, 20.00 GBP paid"),
+        "{list}"
+    );
+    let csv = ok(home, &["report", "sponsorship", "--document", "walk"]);
+    assert!(
+        csv.contains("Jo Bloggs") && csv.contains("LS1 4AP"),
+        "{csv}"
+    );
 }

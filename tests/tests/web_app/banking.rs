@@ -113,11 +113,22 @@ fn a_coordinator_banks_and_reconciles_a_collection_from_the_browser() {
     );
     let permit = collection.permit().expect("permit");
     assert_eq!(
-        (permit.authority.as_deref(), permit.reference.as_deref(), permit.last_day.as_deref()),
-        (Some("Leeds City Council"), Some("SC/2020/007"), Some("2020-03-14"))
+        (
+            permit.authority.as_deref(),
+            permit.reference.as_deref(),
+            permit.last_day.as_deref()
+        ),
+        (
+            Some("Leeds City Council"),
+            Some("SC/2020/007"),
+            Some("2020-03-14")
+        )
     );
     let show = club.kim.ok(&["collection", "show", COLLECTION]);
-    assert!(show.contains("Permit: the permit ended on 2020-03-14"), "{show}");
+    assert!(
+        show.contains("Permit: the permit ended on 2020-03-14"),
+        "{show}"
+    );
     let ledger_text = club.kim.ok(&["collection", "ledger", COLLECTION]);
     assert!(
         ledger_text.contains("Banked minus cash:        -0.50 GBP"),
