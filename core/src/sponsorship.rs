@@ -176,11 +176,18 @@ impl SponsoredActivity {
         })
     }
 
-    /// Records a pledge. Refused for a zero amount, another currency, or no sponsor name.
+    /// Records a pledge. Refused for a zero amount, another currency, no sponsor name, or
+    /// Gift Aid without the house and postcode HMRC's schedule needs.
     pub fn record_pledge(&mut self, new: &NewPledge) -> Result<PledgeId, RecordError> {
         self.check_money(new.amount)?;
         if new.sponsor_name.trim().is_empty() {
             return Err(RecordError::EmptyField("sponsor name"));
+        }
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+        if new.gift_aid && (blank(&new.house) || blank(&new.postcode)) {
+            return Err(RecordError::EmptyField(
+                "house and postcode (Gift Aid needs the sponsor's house number or name and postcode)",
+            ));
         }
         let pledges = document::container(&self.doc, "pledges")?;
         if self.root().map("pledges")?.has(&new.id.key()) {

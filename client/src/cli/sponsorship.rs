@@ -193,11 +193,6 @@ fn pledge(context: &Context, args: PledgeArgs) -> anyhow::Result<()> {
     let amount = parse::amount(&args.amount, activity.currency()?)?;
     let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let (house, postcode) = (clean(args.house), clean(args.postcode));
-    if args.gift_aid && (house.is_none() || postcode.is_none()) {
-        bail!(
-            "Gift Aid needs the sponsor's house number or name and postcode: give --house and --postcode"
-        );
-    }
     let at = now();
     let new = NewPledge {
         id: PledgeId::new_v7(at),

@@ -325,7 +325,10 @@ fn a_sponsored_walk_from_pledges_to_the_sheet() {
             "--gift-aid",
         ],
     );
-    assert!(why.contains("Gift Aid needs the sponsor's house"), "{why}");
+    assert!(
+        why.contains("Gift Aid needs the sponsor's house number or name and postcode"),
+        "{why}"
+    );
     ok(
         home,
         &[

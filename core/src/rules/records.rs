@@ -292,6 +292,18 @@ impl<'a> Records<'a> {
             }
             (DocumentKind::SponsoredActivity, "pledges") => {
                 self.money(&path, r.money().map_err(invalid)?, true)?;
+                let blank = |key| {
+                    r.opt_str(key)
+                        .map(|v| v.is_none_or(|s| s.trim().is_empty()))
+                        .map_err(invalid)
+                };
+                if r.bool("gift_aid").map_err(invalid)? && (blank("house")? || blank("postcode")?) {
+                    return Err(Refusal::new(
+                        &path,
+                        Rule::InvalidRecord,
+                        "a Gift Aid pledge gives the sponsor's house and postcode",
+                    ));
+                }
             }
             (DocumentKind::SponsoredActivity, "payments") => {
                 let pledge = r.str("pledge").map_err(invalid)?;
