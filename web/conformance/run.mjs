@@ -34,7 +34,7 @@ await build({
   logLevel: "warn",
   output: { file: bundle, format: "esm" },
 })
-const { schema, events, petitions, money, figures, refusal, flags, ledger, permit } = await import(pathToFileURL(bundle).href)
+const { schema, events, petitions, money, figures, refusal, flags, ledger, permit, sponsorship } = await import(pathToFileURL(bundle).href)
 
 const spec = JSON.parse(readFileSync(join(dir, "cases.json"), "utf8"))
 const load = file => A.load(new Uint8Array(readFileSync(join(dir, file))))
@@ -64,6 +64,9 @@ const ops = {
   recordLedgerEntry: (d, a) =>
     ledger.recordLedgerEntry(d, { ...a, reference: a.reference ?? undefined, reverses: a.reverses ?? undefined, note: a.note ?? undefined }),
   reconcile: (d, a) => ledger.reconcile(d, a.at),
+  recordPledge: (d, a) => sponsorship.recordPledge(d, { ...a, house: a.house ?? undefined, postcode: a.postcode ?? undefined }),
+  recordPayment: (d, a) => sponsorship.recordPayment(d, a),
+  setDistance: (d, a) => sponsorship.setDistance(d, a.km),
   setPermit: (d, a) => permit.setPermit(d, Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null))),
 }
 
@@ -71,6 +74,7 @@ const ops = {
 const creators = {
   newCollection: a => schema.newCollection(a),
   newEvent: a => events.newEvent(a),
+  newSponsoredActivity: a => sponsorship.newSponsoredActivity(a),
 }
 
 const outcome = (f) => {
@@ -115,6 +119,12 @@ const moneyOut = {
 
 const refusals = spec.refusals.map(text => refusal.parseRefusedChange(text) ?? null)
 
+const sponsorships = {}
+for (const file of spec.sponsorships ?? [])
+  sponsorships[file] = outcome(() =>
+    sponsorship.pledges(load(file)).map(p => ({ id: p.id, pledgedMinor: p.pledgedMinor, paidMinor: p.paidMinor, outstandingMinor: p.outstandingMinor }))
+  )
+
 const permits = (spec.permits ?? []).map(p => outcome(() => permit.permitWarnings(load(p.file), p.at, p.zone)))
 
-console.log(JSON.stringify({ cases, figures: figuresOut, events: eventsOut, money: moneyOut, refusals, permits }))
+console.log(JSON.stringify({ cases, figures: figuresOut, events: eventsOut, money: moneyOut, refusals, permits, sponsorships }))

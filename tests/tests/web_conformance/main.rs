@@ -31,6 +31,7 @@ mod money;
 mod permit;
 mod petition;
 mod resolution;
+mod sponsorship;
 mod world;
 
 use std::collections::BTreeMap;
@@ -256,6 +257,21 @@ fn reading(doc: &Automerge) -> String {
             ),
             Err(e) => format!("unreadable: {e}"),
         },
+        Ok(DocumentKind::SponsoredActivity) => {
+            match clubsync_core::sponsorship::SponsoredActivity::from_automerge(doc.clone()) {
+                Ok(a) => format!(
+                    "{:#?}",
+                    (
+                        a.title(),
+                        a.participant(),
+                        a.currency(),
+                        a.pledges(),
+                        a.payments()
+                    )
+                ),
+                Err(e) => format!("unreadable: {e}"),
+            }
+        }
         other => format!("{other:?}"),
     };
     format!("root keys {keys:?}\n{records}")
@@ -316,7 +332,9 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
     cases.extend(resolution::cases(&world));
     cases.extend(ledger::cases(&world));
     cases.extend(permit::cases(&world));
+    cases.extend(sponsorship::cases(&world));
     let permit_docs = permit::documents(&world);
+    let sponsorship_docs = sponsorship::documents(&world);
     let figure_docs = figures::documents(&world);
     let event_docs = event::documents(&world);
     let money = money::Inputs::new();
@@ -352,8 +370,15 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
     for (name, doc) in &permit_docs {
         write(&format!("{name}.permit"), &doc.automerge().save());
     }
+    let mut sponsorship_files = Vec::new();
+    for (name, doc) in &sponsorship_docs {
+        let file = format!("{name}.sponsorship");
+        write(&file, &doc.automerge().save());
+        sponsorship_files.push(file);
+    }
     let spec = json!({
         "permits": permit::spec(&permit_docs),
+        "sponsorships": sponsorship_files,
         "club": "club.automerge",
         "cases": spec_cases,
         "figures": figure_files,
@@ -382,6 +407,10 @@ fn the_web_app_writes_what_core_and_the_server_keep() {
     divergences.extend(figures::divergences(&figure_docs, &run.json["figures"]));
     divergences.extend(event::divergences(&event_docs, &run.json["events"]));
     divergences.extend(permit::divergences(&permit_docs, &run.json["permits"]));
+    divergences.extend(sponsorship::divergences(
+        &sponsorship_docs,
+        &run.json["sponsorships"],
+    ));
     divergences.extend(money.divergences(&run.json["money"]));
     for (i, (text, expected)) in refusals.iter().enumerate() {
         let read = &run.json["refusals"][i];

@@ -388,6 +388,9 @@ export const en = {
   permitOutsideHours: (hours: string) => `Outside the permitted hours (${hours}).`,
   permitReturnDue: (days: number) => (days === 0 ? "The return to the authority is due today." : `The return to the authority is due in ${days} day(s).`),
   permitReturnOverdue: (day: string) => `The return to the authority was due on ${day}.`,
+  refuseActivityTitle: "Give the activity a title.",
+  refuseSponsorName: "Write the sponsor's name.",
+  refuseGiftAidAddress: "Gift Aid needs the sponsor's house number or name and postcode.",
 }
 
 /** The shape every language gives: the same keys, each a string or a function of the same parameters. */

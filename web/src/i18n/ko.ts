@@ -372,4 +372,7 @@ export const ko: Messages = {
   permitOutsideHours: (hours: string) => `허가 시간 밖입니다 (${hours}).`,
   permitReturnDue: (days: number) => (days === 0 ? "기관에 낼 보고서 기한이 오늘입니다." : `기관에 낼 보고서 기한이 ${days}일 남았습니다.`),
   permitReturnOverdue: (day: string) => `기관에 낼 보고서 기한은 ${day}이었습니다.`,
+  refuseActivityTitle: "활동 이름을 입력하세요.",
+  refuseSponsorName: "후원자 이름을 쓰세요.",
+  refuseGiftAidAddress: "기프트 에이드에는 후원자의 집 번호나 이름과 우편번호가 필요합니다.",
 }
