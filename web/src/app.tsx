@@ -24,6 +24,7 @@ import { JoinAnotherClub, JoinScreen } from "./screens/join"
 import { MembersScreen } from "./screens/members"
 import { PermitScreen } from "./screens/permit"
 import { PetitionScreen } from "./screens/petition"
+import { SponsorshipScreen } from "./screens/sponsorship"
 import { clubSession } from "./session"
 import { membership, type Membership } from "./store"
 import { SyncBar } from "./sync-bar"
@@ -87,6 +88,7 @@ function Screens() {
         <Route path="/counting/:id">{({ id }) => <CountingScreen key={id} id={id} />}</Route>
         <Route path="/banking/:id">{({ id }) => <BankingScreen key={id} id={id} />}</Route>
         <Route path="/permit/:id">{({ id }) => <PermitScreen key={id} id={id} />}</Route>
+        <Route path="/sponsorship/:id">{({ id }) => <SponsorshipScreen key={id} id={id} />}</Route>
         <Route path="/petition/:id">{({ id }) => <PetitionScreen key={id} id={id} />}</Route>
         <Route path="/event/:id">{({ id }) => <EventScreen key={id} id={id} />}</Route>
         <Route path="/members" component={MembersScreen} />

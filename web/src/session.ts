@@ -32,7 +32,7 @@ export function clubSession(me: Membership, navigate: (route: string) => void): 
   const openListed = () => {
     const ids = [
       ...clubIndex(sync.doc(me.club_document))
-        .filter(d => d.kind === "street_collection" || d.kind === "petition" || d.kind === "event")
+        .filter(d => d.kind === "street_collection" || d.kind === "petition" || d.kind === "event" || d.kind === "sponsored_activity")
         .map(d => d.id),
       ...localDocuments.all().map(d => d.id),
     ]

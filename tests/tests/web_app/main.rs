@@ -48,6 +48,7 @@ mod money;
 mod offline_collector;
 mod refused_change;
 mod shared_records;
+mod sponsorship;
 mod token_swap;
 mod unsynced;
 

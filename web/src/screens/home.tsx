@@ -7,6 +7,7 @@ import { LANGUAGES, useLocale, type Language } from "../i18n"
 import { useClubFlags } from "../flag-list"
 import { openAll } from "../flags"
 import { HomeEvents } from "./home-events"
+import { HomeSponsorship } from "./home-sponsorship"
 import { addTin, clubCurrency, clubIndex, clubName, newCollection, RecordError, str, refusalText } from "../schema"
 import { localDocuments, memberships } from "../store"
 
@@ -152,6 +153,7 @@ export function HomeScreen() {
         <p className="empty">{t.noPetitions}</p>
       )}
       <HomeEvents />
+      <HomeSponsorship />
       <ClubChoice />
       <LanguageChoice />
     </section>
