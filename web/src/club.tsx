@@ -5,7 +5,8 @@
  */
 import { createContext, useContext, useSyncExternalStore } from "react"
 
-import { members, type AnyDoc, type Member } from "./schema"
+import type { Messages } from "./i18n/en"
+import { members, refusalText, type AnyDoc, type Member } from "./schema"
 import type { Membership } from "./store"
 import type { Sync } from "./sync"
 
@@ -51,4 +52,30 @@ export function memberName(club: Club, id: string, short: (id: string) => string
     members(club.club()).find(m => m.id === id)?.name ??
     (id === club.me.member_id ? club.me.member_name : short(id.slice(0, 8)))
   )
+}
+
+/**
+ * A screen's writer into document `id`: runs `what` (a record writer, which validates first and
+ * throws before touching the document) in one change, then says `ok`, or why it was refused,
+ * with `flash`. False when nothing was written (an observer, a refusal, a document not held).
+ */
+export function recordWriter(
+  club: Club,
+  id: string,
+  t: Messages,
+  flash: (text: string, kind?: "ok" | "error") => void
+): (what: (d: AnyDoc) => void, ok: string) => boolean {
+  return (what, ok) => {
+    const handle = club.sync.handle(id)
+    if (!handle) return false
+    try {
+      if (!club.canWrite) throw new Error(t.observersCannot)
+      handle.change(d => what(d))
+      flash(ok)
+      return true
+    } catch (e) {
+      flash(refusalText(t, e), "error")
+      return false
+    }
+  }
 }

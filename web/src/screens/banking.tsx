@@ -7,7 +7,7 @@
  */
 import { useEffect, useMemo, useState, type FormEvent } from "react"
 
-import { memberName, useClub } from "../club"
+import { memberName, recordWriter, useClub } from "../club"
 import { Field, Flash, useFlash } from "../components"
 import { collectionFigures } from "../figures"
 import { useLocale } from "../i18n"
@@ -59,18 +59,7 @@ export function BankingScreen({ id }: { id: string }) {
   const reconciled = stage === "reconciled" || stage === "return_submitted"
   const difference = f.bankedMinusCashMinor
 
-  const write = (what: (d: AnyDoc) => void, ok: string): boolean => {
-    const handle = club.sync.handle(id)
-    if (!handle) return false
-    try {
-      handle.change(d => what(d))
-      flash(ok)
-      return true
-    } catch (e) {
-      flash(refusalText(t, e), "error")
-      return false
-    }
-  }
+  const write = recordWriter(club, id, t, flash)
 
   const add = (event: FormEvent) => {
     event.preventDefault()

@@ -15,7 +15,7 @@ import { Field, Flash, useFlash } from "../components"
 import { RecordFlags } from "../flag-list"
 import { DonationList, OutsideTins } from "./collection-money"
 import { PermitWarnings } from "./permit"
-import { useClub } from "../club"
+import { recordWriter, useClub } from "../club"
 import { collectionFigures } from "../figures"
 import { useLocale } from "../i18n"
 import { uuidv7 } from "../ids"
@@ -28,7 +28,6 @@ import {
   issueTin,
   recordTinDonation,
   returnTin,
-  refusalText,
   reverseDonation,
   str,
   tins,
@@ -91,20 +90,7 @@ export function CollectionScreen({ id }: { id: string }) {
   const mine = custody ? byTime(read.donations.filter(x => x.custody === custody.id && x.collector === me && !x.reversed)) : []
   const last = mine.at(-1)
 
-  const write = (what: (d: AnyDoc) => void, ok: string): boolean => {
-    const handle = club.sync.handle(id)
-    if (!handle) return false
-    try {
-      if (!club.canWrite) throw new Error(t.observersCannot)
-      // Each writer validates before it writes: a refused record throws and writes nothing.
-      handle.change(d => what(d))
-      flash(ok)
-      return true
-    } catch (e) {
-      flash(refusalText(t, e), "error")
-      return false
-    }
-  }
+  const write = recordWriter(club, id, t, flash)
 
   const donate = (amountMinor: number) => {
     if (!custody) return

@@ -7,12 +7,12 @@
 import { useEffect, useState, type FormEvent } from "react"
 
 import { Field, Flash, useFlash } from "../components"
-import { memberName, useClub } from "../club"
+import { memberName, recordWriter, useClub } from "../club"
 import { RecordFlags } from "../flag-list"
 import { addShift, advanceEvent, answer, assign, assignments, eventView, overbooked, shifts, SHIFT_ROLES } from "../events"
 import { useLocale } from "../i18n"
 import { uuidv7 } from "../ids"
-import { members, type AnyDoc, refusalText } from "../schema"
+import { members, type AnyDoc } from "../schema"
 
 export function EventScreen({ id }: { id: string }) {
   const club = useClub()
@@ -59,17 +59,7 @@ export function EventScreen({ id }: { id: string }) {
   const startValue = starts || format.inputValue(e.startsAt)
   const endValue = ends || format.inputValue(e.endsAt)
 
-  const write = (what: (d: AnyDoc) => void, ok: string) => {
-    const handle = club.sync.handle(id)
-    if (!handle) return
-    try {
-      if (!club.canWrite) throw new Error(t.observersCannot)
-      handle.change(d => what(d))
-      flash(ok)
-    } catch (err) {
-      flash(refusalText(t, err), "error")
-    }
-  }
+  const write = recordWriter(club, id, t, flash)
 
   const newShift = (event: FormEvent) => {
     event.preventDefault()

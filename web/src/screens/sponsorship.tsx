@@ -6,12 +6,12 @@
  */
 import { useEffect, useState, type FormEvent } from "react"
 
-import { memberName, useClub } from "../club"
+import { memberName, recordWriter, useClub } from "../club"
 import { Field, Flash, useFlash } from "../components"
 import { useLocale } from "../i18n"
 import { uuidv7 } from "../ids"
 import { parseAmount } from "../money"
-import { refusalText, type AnyDoc } from "../schema"
+import type { AnyDoc } from "../schema"
 import { activityView, pledges, recordPayment, recordPledge, setDistance } from "../sponsorship"
 
 export function SponsorshipScreen({ id }: { id: string }) {
@@ -51,19 +51,7 @@ export function SponsorshipScreen({ id }: { id: string }) {
   const all = pledges(doc)
   const total = (f: (p: (typeof all)[number]) => number) => all.reduce((s, p) => s + f(p), 0)
 
-  const write = (what: (d: AnyDoc) => void, ok: string): boolean => {
-    const handle = club.sync.handle(id)
-    if (!handle) return false
-    try {
-      if (!club.canWrite) throw new Error(t.observersCannot)
-      handle.change(d => what(d))
-      flash(ok)
-      return true
-    } catch (e) {
-      flash(refusalText(t, e), "error")
-      return false
-    }
-  }
+  const write = recordWriter(club, id, t, flash)
 
   const addSponsor = (event: FormEvent) => {
     event.preventDefault()
